@@ -1,0 +1,61 @@
+//! The `vodstudio` command line: the same core the desktop app uses, for terminals and scripts.
+
+mod output;
+mod probe_cmd;
+mod thumbnail_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// vodstudio: probe, upload, transcode and preview videos — on AWS or the embedded local backend.
+#[derive(Debug, Parser)]
+#[command(name = "vodstudio", version, about, long_about = None)]
+struct Cli {
+    /// Print machine-readable JSON on stdout instead of human output.
+    #[arg(long, global = true)]
+    json: bool,
+    /// More logging on stderr (-v, -vv); RUST_LOG works too.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Describe media files: container, duration, streams, codecs, resolution, rotation, fps, HDR, audio.
+    Probe(probe_cmd::Args),
+    /// Write a poster frame (or, with --sprite, a sprite sheet + WebVTT track) as JPEG.
+    Thumbnail(thumbnail_cmd::Args),
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,vodstudio=debug",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return output::fail(&format!("cannot start the async runtime: {e}")),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Probe(args) => probe_cmd::run(args, cli.json).await,
+            Command::Thumbnail(args) => thumbnail_cmd::run(args, cli.json).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => output::fail(&format!("{e:#}")),
+    }
+}

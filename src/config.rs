@@ -1,0 +1,17 @@
+//! Where vodstudio keeps its state: one data dir shared by the CLI and the app.
+
+use std::path::PathBuf;
+
+/// Environment variable that overrides the data dir (tests, portable installs).
+pub const DATA_DIR_ENV: &str = "VODSTUDIO_DATA_DIR";
+
+/// The data dir: `$VODSTUDIO_DATA_DIR`, else the platform's data dir (`~/.local/share/vodstudio`
+/// on Linux), else `./.vodstudio` when the platform has no home directory.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("", "", "vodstudio")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".vodstudio"))
+}

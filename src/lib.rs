@@ -1,0 +1,6 @@
+//! vodstudio core: everything the CLI and the desktop app share — media probing and thumbnails,
+//! (later) uploads, presets, jobs, preview and the offline queue. Nothing here knows about Tauri.
+
+pub mod config;
+pub mod limits;
+pub mod media;
