@@ -90,7 +90,7 @@ impl VideoDecoder {
     /// The first frame shown at or after `at_s` (the last frame if `at_s` is past the end).
     pub fn frame_at(&mut self, at_s: f64) -> Result<TimedFrame> {
         let ahead = self.position_s.map(|p| at_s - p);
-        let decode_forward = matches!(ahead, Some(d) if d >= 0.0 && d <= DECODE_FORWARD_INSTEAD_OF_SEEK_S);
+        let decode_forward = matches!(ahead, Some(d) if (0.0..=DECODE_FORWARD_INSTEAD_OF_SEEK_S).contains(&d));
         if !decode_forward {
             self.seek(at_s)?;
         }
@@ -186,7 +186,7 @@ impl VideoDecoder {
     }
 
     /// Converts a frame to an upright RGB picture `width` pixels wide, aspect kept.
-    pub fn to_rgb(&mut self, frame: &VideoFrame, width: u32) -> Result<RgbImage> {
+    pub fn render_rgb(&mut self, frame: &VideoFrame, width: u32) -> Result<RgbImage> {
         let (dw, dh) = self.display_size();
         let out_w = width.max(2);
         let out_h = ((f64::from(out_w) * f64::from(dh) / f64::from(dw.max(1))).round() as u32).max(2);

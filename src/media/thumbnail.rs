@@ -89,7 +89,7 @@ pub fn poster(input: &Path, out: &Path, opts: &PosterOptions) -> Result<PosterRe
     let mut dec = VideoDecoder::open(input)?;
     let requested_at_s = clamp_time(opts.at_s, dec.duration_s());
     let first = dec.frame_at(requested_at_s)?;
-    let mut chosen = (first.at_s, dec.to_rgb(&first.frame, opts.width_px)?);
+    let mut chosen = (first.at_s, dec.render_rgb(&first.frame, opts.width_px)?);
     let mut skipped_black = false;
     if opts.avoid_black && mean_luma(&chosen.1) < limits::THUMBNAIL_BLACK_MEAN_LUMA {
         // Walk forward frame by frame; keep the brightest seen in case all are dark.
@@ -99,7 +99,7 @@ pub fn poster(input: &Path, out: &Path, opts: &PosterOptions) -> Result<PosterRe
             if next.at_s > until {
                 break;
             }
-            let img = dec.to_rgb(&next.frame, opts.width_px)?;
+            let img = dec.render_rgb(&next.frame, opts.width_px)?;
             let luma = mean_luma(&img);
             if luma > best_luma {
                 best_luma = luma;
@@ -159,7 +159,7 @@ fn vtt_time(s: f64) -> String {
 /// Writes a sprite sheet JPEG to `out` and its WebVTT track beside it (`out` with `.vtt`).
 /// One tile every `interval_s` (widened to stay under [`limits::SPRITE_MAX_TILES`]). Blocking.
 pub fn sprite(input: &Path, out: &Path, opts: &SpriteOptions) -> Result<SpriteResult> {
-    if !(opts.interval_s > 0.0) || opts.tile_width_px < 16 || opts.columns == 0 {
+    if opts.interval_s.is_nan() || opts.interval_s <= 0.0 || opts.tile_width_px < 16 || opts.columns == 0 {
         return Err(MediaError::InvalidArgument(
             "sprite interval must be positive, tile width at least 16 px, columns at least 1".into(),
         ));
@@ -184,7 +184,7 @@ pub fn sprite(input: &Path, out: &Path, opts: &SpriteOptions) -> Result<SpriteRe
         let end = (start + interval).min(duration.max(start + interval.min(1.0)));
         // Sample a little into each span so a cut on the boundary does not show the previous shot.
         let frame = dec.frame_at((start + interval.min(1.0) * 0.1).min((duration - 0.05).max(0.0)))?;
-        let mut tile = dec.to_rgb(&frame.frame, tile_w)?;
+        let mut tile = dec.render_rgb(&frame.frame, tile_w)?;
         if tile.height() != tile_h {
             tile = image::imageops::resize(&tile, tile_w, tile_h, image::imageops::FilterType::Triangle);
         }
