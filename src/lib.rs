@@ -4,3 +4,5 @@
 pub mod config;
 pub mod limits;
 pub mod media;
+pub mod queue;
+pub mod upload;

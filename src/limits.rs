@@ -26,3 +26,14 @@ pub const DECODE_FORWARD_INSTEAD_OF_SEEK_S: f64 = 3.0;
 pub fn probe_concurrency() -> usize {
     std::thread::available_parallelism().map_or(4, |n| n.get() * 4).clamp(4, 32)
 }
+
+/// Smallest part we upload (S3's own minimum is 5 MiB; 8 MiB matches the AWS CLI's default).
+pub const UPLOAD_MIN_PART_SIZE_BYTES: u64 = 8 * 1024 * 1024;
+/// S3's largest part.
+pub const UPLOAD_MAX_PART_SIZE_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+/// S3's most parts in one multipart upload.
+pub const UPLOAD_MAX_PARTS: u64 = 10_000;
+/// S3's largest object.
+pub const UPLOAD_MAX_OBJECT_SIZE_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
+/// Bytes hashed from each end of a file to recognise it again (with its size and mtime).
+pub const UPLOAD_FINGERPRINT_EDGE_BYTES: u64 = 1024 * 1024;

@@ -1,0 +1,11 @@
+//! The queue's persistent store: one SQLite database in the data dir, shared by the CLI and the
+//! app, holding every asset's state and every upload's confirmed parts.
+
+mod store;
+mod uploads;
+
+pub use store::{Store, StoreError};
+pub use uploads::{NewUpload, PartRecord, UploadRecord, UploadState};
+
+/// File name of the database inside the data dir.
+pub const DATABASE_FILE: &str = "vodstudio.db";
