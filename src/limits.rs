@@ -37,3 +37,16 @@ pub const UPLOAD_MAX_PARTS: u64 = 10_000;
 pub const UPLOAD_MAX_OBJECT_SIZE_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
 /// Bytes hashed from each end of a file to recognise it again (with its size and mtime).
 pub const UPLOAD_FINGERPRINT_EDGE_BYTES: u64 = 1024 * 1024;
+/// Parts uploaded at once by default (memory in flight = this × part size).
+pub const UPLOAD_DEFAULT_CONCURRENCY: usize = 6;
+/// Retries of one failing request before the upload waits for the network (backoff doubles).
+pub const UPLOAD_RETRY_MAX_ATTEMPTS: u32 = 12;
+pub const UPLOAD_RETRY_BASE_DELAY_MS: u64 = 250;
+pub const UPLOAD_RETRY_MAX_DELAY_MS: u64 = 15_000;
+/// Parts listed per ListParts page.
+pub const UPLOAD_LIST_PARTS_PAGE: i32 = 1000;
+
+/// Time to open a TCP connection to S3.
+pub const S3_CONNECT_TIMEOUT_MS: u64 = 5_000;
+/// Longest single S3 request (one part upload on a slow link included).
+pub const S3_ATTEMPT_TIMEOUT_MS: u64 = 300_000;

@@ -214,6 +214,17 @@ impl Store {
         Ok(())
     }
 
+    /// Every S3 upload id ever recorded for this endpoint and bucket (to recognise our own
+    /// multipart uploads among the server's).
+    pub fn known_s3_upload_ids(&self, endpoint: &str, bucket: &str) -> Result<std::collections::HashSet<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT s3_upload_id FROM uploads WHERE endpoint = ?1 AND bucket = ?2 AND s3_upload_id IS NOT NULL",
+        )?;
+        let ids = stmt.query_map(params![endpoint, bucket], |r| r.get::<_, String>(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Forgets confirmed parts (S3 no longer has them: the upload starts over).
     pub fn clear_parts(&self, id: i64) -> Result<(), StoreError> {
         self.conn().execute("DELETE FROM upload_parts WHERE upload_id = ?1", [id])?;

@@ -3,6 +3,7 @@
 mod output;
 mod probe_cmd;
 mod thumbnail_cmd;
+mod upload_cmd;
 
 use std::process::ExitCode;
 
@@ -18,6 +19,9 @@ struct Cli {
     /// More logging on stderr (-v, -vv); RUST_LOG works too.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Where the queue database and local backend data live (shared with the desktop app).
+    #[arg(long, global = true, env = vodstudio::config::DATA_DIR_ENV)]
+    data_dir: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -28,6 +32,10 @@ enum Command {
     Probe(probe_cmd::Args),
     /// Write a poster frame (or, with --sprite, a sprite sheet + WebVTT track) as JPEG.
     Thumbnail(thumbnail_cmd::Args),
+    /// Upload a file to S3 with a resumable multipart upload (rerun the same command to resume).
+    Upload(upload_cmd::UploadArgs),
+    /// List unfinished uploads, or abort one.
+    Uploads(upload_cmd::UploadsArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -48,10 +56,13 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return output::fail(&format!("cannot start the async runtime: {e}")),
     };
+    let data_dir = cli.data_dir.clone().unwrap_or_else(vodstudio::config::default_data_dir);
     let result = runtime.block_on(async {
         match cli.command {
             Command::Probe(args) => probe_cmd::run(args, cli.json).await,
             Command::Thumbnail(args) => thumbnail_cmd::run(args, cli.json).await,
+            Command::Upload(args) => upload_cmd::upload(args, cli.json, data_dir).await,
+            Command::Uploads(args) => upload_cmd::uploads(args, cli.json, data_dir).await,
         }
     });
     match result {

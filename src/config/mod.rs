@@ -1,4 +1,9 @@
-//! Where vodstudio keeps its state: one data dir shared by the CLI and the app.
+//! Where vodstudio keeps its state (one data dir shared by the CLI and the app) and how it reaches
+//! AWS or an S3-compatible endpoint.
+
+mod aws;
+
+pub use aws::{s3_client, S3ClientSettings, StaticCredentials};
 
 use std::path::PathBuf;
 
