@@ -139,7 +139,7 @@ impl Backend {
 
     pub(crate) async fn create_bucket_impl(&self, req: S3Request<CreateBucketInput>) -> S3Result<S3Response<CreateBucketOutput>> {
         self.store.create_bucket(&req.input.bucket).await?;
-        let output = CreateBucketOutput { location: Some(format!("/{}", req.input.bucket)), ..Default::default() };
+        let output = CreateBucketOutput { location: Some(format!("/{}", req.input.bucket)) };
         Ok(S3Response::new(output))
     }
 
