@@ -445,6 +445,22 @@ async fn checksum_mismatch_is_bad_digest_and_good_checksums_are_kept() {
     let ranged = c.get_object().bucket("bkt").key("default").range("bytes=0-9").checksum_mode(ChecksumMode::Enabled).send().await.expect("ranged");
     assert_eq!(ranged.checksum_crc32(), None);
 
+    // A file body streams as aws-chunked with the checksum in a trailer (what uploaders and the
+    // AWS CLI send): the trailer is checked and kept too.
+    let file = dir.path().join("part.bin");
+    std::fs::write(&file, &body).expect("write temp file");
+    let streamed = c
+        .put_object()
+        .bucket("bkt")
+        .key("streamed")
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .body(ByteStream::from_path(&file).await.expect("file body"))
+        .send()
+        .await
+        .expect("streamed put");
+    let sha = base64_simd::STANDARD.encode_to_string(sha2::Sha256::digest(&body));
+    assert_eq!(streamed.checksum_sha256(), Some(sha.as_str()));
+
     let up = c.create_multipart_upload().bucket("bkt").key("mp").send().await.expect("create");
     let id = up.upload_id().expect("id");
     let sha_wrong = base64_simd::STANDARD.encode_to_string([0u8; 32]);
