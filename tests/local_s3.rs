@@ -204,6 +204,18 @@ async fn list_objects_v2_with_delimiter_and_pages() {
     assert_eq!(prefixes, ["videos/x/"]);
     let all = c.list_objects_v2().bucket("bkt").send().await.expect("list all");
     assert_eq!(all.contents().len(), 6);
+
+    // The AWS CLI lists with encoding-type=url and decodes what comes back.
+    c.put_object().bucket("bkt").key("odd/a b+c%.txt").body(ByteStream::from_static(b"1")).send().await.expect("put");
+    let encoded = c
+        .list_objects_v2()
+        .bucket("bkt")
+        .prefix("odd/")
+        .encoding_type(aws_sdk_s3::types::EncodingType::Url)
+        .send()
+        .await
+        .expect("list encoded");
+    assert_eq!(encoded.contents().iter().filter_map(|o| o.key()).collect::<Vec<_>>(), ["odd/a%20b%2Bc%25.txt"]);
 }
 
 #[tokio::test]

@@ -76,6 +76,34 @@ pub(crate) fn token_resume(token: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// With `encoding-type=url` (which the AWS CLI always sends) S3 percent-encodes keys and prefixes
+/// in list responses, and clients decode them: a raw `%` or `+` in a key would come back mangled.
+pub(crate) struct KeyEncoding(bool);
+
+impl KeyEncoding {
+    pub(crate) fn of(encoding_type: Option<&s3s::dto::EncodingType>) -> Self {
+        Self(encoding_type.is_some_and(|e| e.as_str().eq_ignore_ascii_case("url")))
+    }
+
+    pub(crate) fn apply(&self, s: &str) -> String {
+        if !self.0 {
+            return s.to_owned();
+        }
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(char::from(b)),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+
+    pub(crate) fn apply_opt(&self, s: Option<String>) -> Option<String> {
+        s.map(|s| self.apply(&s))
+    }
+}
+
 /// Sorts uploads as S3 lists them (by key, then initiation time) and returns the page after the
 /// (`key_marker`, `upload_id_marker`) position, plus whether more follow.
 pub(crate) fn uploads_page(
@@ -136,6 +164,13 @@ mod tests {
         assert!(!p2.truncated);
         let inner = objects_page(&objs, "dir/", Some("/"), None, 10);
         assert_eq!(names(&inner), ["dir/1", "dir/2", "dir/sub/"]);
+    }
+
+    #[test]
+    fn url_encoding_escapes_all_but_unreserved_and_slash() {
+        let url = KeyEncoding::of(Some(&s3s::dto::EncodingType::from_static(s3s::dto::EncodingType::URL)));
+        assert_eq!(url.apply("a b+c%/é"), "a%20b%2Bc%25/%C3%A9");
+        assert_eq!(KeyEncoding::of(None).apply("a b"), "a b");
     }
 
     #[test]

@@ -354,18 +354,19 @@ impl Backend {
             None => input.start_after.clone(),
         };
         let page = listing::objects_page(&objects, &prefix, input.delimiter.as_deref(), after.as_deref(), max);
-        let next = page.truncated.then(|| page.entries.last().map(|e| listing::token_for(entry_name(e)))).flatten();
-        let (contents, prefixes) = split_entries(page.entries);
+        let next = page.truncated.then(|| page.entries.last().map(|e| listing::token_for(e.name()))).flatten();
+        let enc = listing::KeyEncoding::of(input.encoding_type.as_ref());
+        let (contents, prefixes) = split_entries(page.entries, &enc);
         let output = ListObjectsV2Output {
             name: Some(input.bucket),
-            prefix: input.prefix,
-            delimiter: input.delimiter,
+            prefix: enc.apply_opt(input.prefix),
+            delimiter: enc.apply_opt(input.delimiter),
             max_keys: Some(i32::try_from(max).unwrap_or(1000)),
             key_count: Some(i32::try_from(contents.len() + prefixes.len()).unwrap_or(i32::MAX)),
             is_truncated: Some(page.truncated),
             continuation_token: input.continuation_token,
             next_continuation_token: next,
-            start_after: input.start_after,
+            start_after: enc.apply_opt(input.start_after),
             encoding_type: input.encoding_type,
             contents: (!contents.is_empty()).then_some(contents),
             common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
@@ -380,13 +381,14 @@ impl Backend {
         let prefix = input.prefix.clone().unwrap_or_default();
         let max = usize::try_from(input.max_keys.unwrap_or(1000)).unwrap_or(0).min(LOCAL_S3_MAX_LIST_ENTRIES);
         let page = listing::objects_page(&objects, &prefix, input.delimiter.as_deref(), input.marker.as_deref(), max);
-        let next = page.truncated.then(|| page.entries.last().map(|e| entry_name(e).to_owned())).flatten();
-        let (contents, prefixes) = split_entries(page.entries);
+        let enc = listing::KeyEncoding::of(input.encoding_type.as_ref());
+        let next = page.truncated.then(|| page.entries.last().map(|e| enc.apply(e.name()))).flatten();
+        let (contents, prefixes) = split_entries(page.entries, &enc);
         let output = ListObjectsOutput {
             name: Some(input.bucket),
-            prefix: input.prefix,
-            delimiter: input.delimiter,
-            marker: input.marker,
+            prefix: enc.apply_opt(input.prefix),
+            delimiter: enc.apply_opt(input.delimiter),
+            marker: enc.apply_opt(input.marker),
             next_marker: next,
             max_keys: Some(i32::try_from(max).unwrap_or(1000)),
             is_truncated: Some(page.truncated),
@@ -399,20 +401,13 @@ impl Backend {
     }
 }
 
-fn entry_name<'a>(e: &'a listing::Entry<'_>) -> &'a str {
-    match e {
-        listing::Entry::Object(o) => &o.key,
-        listing::Entry::Prefix(p) => p,
-    }
-}
-
-fn split_entries(entries: Vec<listing::Entry<'_>>) -> (Vec<Object>, Vec<CommonPrefix>) {
+fn split_entries(entries: Vec<listing::Entry<'_>>, enc: &listing::KeyEncoding) -> (Vec<Object>, Vec<CommonPrefix>) {
     let mut contents = Vec::new();
     let mut prefixes = Vec::new();
     for e in entries {
         match e {
             listing::Entry::Object(o) => contents.push(Object {
-                key: Some(o.key.clone()),
+                key: Some(enc.apply(&o.key)),
                 size: i64::try_from(o.size_bytes).ok(),
                 e_tag: Some(etag(&o.etag)),
                 last_modified: Some(o.last_modified.into()),
@@ -421,7 +416,7 @@ fn split_entries(entries: Vec<listing::Entry<'_>>) -> (Vec<Object>, Vec<CommonPr
                 checksum_type: o.checksum_kind.map(|k| ChecksumType::from(k.as_str().to_owned())),
                 ..Default::default()
             }),
-            listing::Entry::Prefix(p) => prefixes.push(CommonPrefix { prefix: Some(p) }),
+            listing::Entry::Prefix(p) => prefixes.push(CommonPrefix { prefix: Some(enc.apply(&p)) }),
         }
     }
     (contents, prefixes)
