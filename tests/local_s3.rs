@@ -126,7 +126,12 @@ async fn buckets_and_objects_round_trip() {
         .expect("delete");
     let out = c.delete_objects().bucket("media").delete(del).send().await.expect("delete objects");
     assert_eq!(out.deleted().len(), 2);
+    let orphan = c.create_multipart_upload().bucket("media").key("never-finished.mov").send().await.expect("create upload");
     c.delete_bucket().bucket("media").send().await.expect("delete empty bucket");
+    c.create_bucket().bucket("media").send().await.expect("recreate bucket");
+    let uploads = c.list_multipart_uploads().bucket("media").send().await.expect("list uploads");
+    assert!(uploads.uploads().is_empty(), "uploads of a deleted bucket are gone: {:?}", orphan.upload_id());
+    c.delete_bucket().bucket("media").send().await.expect("delete again");
     let missing = c.head_bucket().bucket("media").send().await.expect_err("bucket gone");
     assert!(missing.as_service_error().is_some_and(|e| e.is_not_found()), "{missing:?}");
     h.shutdown().await;

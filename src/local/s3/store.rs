@@ -180,7 +180,13 @@ impl Store {
         if !self.list_sidecars::<ObjectMeta>(&dir.join("objects")).await?.is_empty() {
             return Err(s3_error!(BucketNotEmpty, "The bucket {bucket} you tried to delete is not empty"));
         }
-        self.remove_dir_atomically(&dir).await
+        self.remove_dir_atomically(&dir).await?;
+        // Unfinished uploads die with their bucket; otherwise they would come back to life in a
+        // new bucket of the same name.
+        for upload in self.list_uploads().await?.into_iter().filter(|u| u.bucket == bucket) {
+            self.remove_dir_atomically(&self.upload_dir(&upload.upload_id)?).await?;
+        }
+        Ok(())
     }
 
     pub(crate) async fn list_buckets(&self) -> S3Result<Vec<(String, SystemTime)>> {
