@@ -549,7 +549,13 @@ async fn state_survives_a_restart() {
         (id, part.e_tag().expect("etag").to_owned(), creds)
     };
 
+    // A crash between storing a body and committing its metadata leaves an orphan: swept on start.
+    let objects_dir = dir.path().join("s3/buckets/bkt/objects");
+    let orphan = objects_dir.join("0123.deadbeef.data");
+    std::fs::write(&orphan, b"half-committed").expect("plant orphan");
+
     let h = start(dir.path()).await;
+    assert!(!orphan.exists(), "orphaned data file removed at start");
     assert_eq!(h.credentials(), &creds, "credentials are per install, not per run");
     #[cfg(unix)]
     {

@@ -118,7 +118,47 @@ impl Store {
                 tokio::fs::remove_file(&path).await?;
             }
         }
-        Ok(Self { root, commit: tokio::sync::Mutex::new(()) })
+        let store = Self { root, commit: tokio::sync::Mutex::new(()) };
+        store.sweep_orphans().await?;
+        Ok(store)
+    }
+
+    /// Deletes data files no sidecar names: what a crash between "rename data" and "replace
+    /// sidecar" (or before deleting a replaced version) leaves behind.
+    async fn sweep_orphans(&self) -> io::Result<()> {
+        let mut dirs = Vec::new();
+        for (parent, child) in [("buckets", Some("objects")), ("uploads", None)] {
+            let mut entries = tokio::fs::read_dir(self.root.join(parent)).await?;
+            while let Some(entry) = entries.next_entry().await? {
+                dirs.push(child.map_or_else(|| entry.path(), |c| entry.path().join(c)));
+            }
+        }
+        for dir in dirs {
+            let mut referenced = std::collections::HashSet::new();
+            let mut data_files = Vec::new();
+            let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { continue };
+            while let Some(entry) = entries.next_entry().await? {
+                let path = entry.path();
+                match path.extension().and_then(|x| x.to_str()) {
+                    Some("data") => data_files.push(path),
+                    Some("json") => {
+                        let bytes = tokio::fs::read(&path).await?;
+                        if let Ok(DataRef { data_file }) = serde_json::from_slice::<DataRef>(&bytes) {
+                            referenced.insert(data_file);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            for path in data_files {
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+                if !referenced.contains(&name) {
+                    tracing::info!(path = %path.display(), "local S3: removing orphaned data file");
+                    tokio::fs::remove_file(&path).await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn bucket_dir(&self, bucket: &str) -> S3Result<PathBuf> {
@@ -399,6 +439,12 @@ impl Store {
         tmp.committed = true;
         Ok(())
     }
+}
+
+/// The one field object and part sidecars share.
+#[derive(Deserialize)]
+struct DataRef {
+    data_file: String,
 }
 
 #[derive(Serialize, Deserialize)]
