@@ -321,6 +321,14 @@ async fn multipart_lists_parts_sorted_paginated_with_checksums_and_completes() {
     assert!(composite.ends_with("-3"), "{composite}");
     let whole: Vec<u8> = data.concat();
     assert_eq!(get_body(&c, "uploads", key).await, whole);
+    let second = c.get_object().bucket("uploads").key(key).part_number(2).send().await.expect("get part 2");
+    assert_eq!(second.parts_count(), Some(3));
+    assert_eq!(second.content_range(), Some(format!("bytes {}-{}/{}", 5 * MIB, 10 * MIB - 1, whole.len()).as_str()));
+    assert_eq!(second.body.collect().await.expect("part body").into_bytes().as_ref(), data[1].as_slice());
+    let head2 = c.head_object().bucket("uploads").key(key).part_number(3).send().await.expect("head part 3");
+    assert_eq!(head2.content_length(), Some(1234));
+    let beyond = c.get_object().bucket("uploads").key(key).part_number(4).send().await.expect_err("no part 4");
+    assert_eq!(code(&beyond), "InvalidPartNumber");
 
     // A completed upload is gone for every multipart call.
     let after = c

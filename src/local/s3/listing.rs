@@ -145,6 +145,7 @@ mod tests {
             checksums: Default::default(),
             checksum_kind: None,
             parts_count: None,
+            part_sizes_bytes: Vec::new(),
             data_file: String::new(),
         }
     }

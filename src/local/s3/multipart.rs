@@ -339,6 +339,7 @@ impl Backend {
             checksums,
             checksum_kind: Some(kind),
             parts_count: u32::try_from(count).ok(),
+            part_sizes_bytes: chosen.iter().map(|p| p.size_bytes).collect(),
             data_file: String::new(),
         };
         // An Abort that landed while the parts were being joined wins: S3 would not publish.

@@ -188,6 +188,7 @@ impl Backend {
             checksums: claims,
             checksum_kind: Some(ChecksumKind::FullObject),
             parts_count: None,
+            part_sizes_bytes: Vec::new(),
             data_file: String::new(),
         };
         self.store.commit_object(&input.bucket, meta.clone(), tmp).await?;
@@ -210,12 +211,16 @@ impl Backend {
     pub(crate) async fn get_object_impl(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
         let input = req.input;
         let (meta, mut file) = self.store.open_object(&input.bucket, &input.key).await?;
-        let (start, len, content_range) = match &input.range {
-            None => (0, meta.size_bytes, None),
-            Some(range) => {
+        let (start, len, content_range) = match (&input.range, input.part_number) {
+            (Some(_), Some(_)) => return Err(s3_error!(InvalidRequest, "Cannot specify both Range header and partNumber")),
+            (None, None) => (0, meta.size_bytes, None),
+            (Some(range), None) => {
                 let r = range.check(meta.size_bytes)?;
-                let content_range = format!("bytes {}-{}/{}", r.start, r.end - 1, meta.size_bytes);
-                (r.start, r.end - r.start, Some(content_range))
+                (r.start, r.end - r.start, Some(content_range(r.start, r.end, meta.size_bytes)))
+            }
+            (None, Some(n)) => {
+                let r = part_range(&meta, n)?;
+                (r.start, r.end - r.start, Some(content_range(r.start, r.end, meta.size_bytes)))
             }
         };
         file.seek(SeekFrom::Start(start)).await.map_err(|e| internal("seek object data", e))?;
@@ -252,9 +257,17 @@ impl Backend {
             self.store.require_bucket(&input.bucket).await?;
             return Err(s3_error!(NoSuchKey, "The specified key does not exist: {}", input.key));
         };
-        let c = shown_checksums(&meta, input.checksum_mode.as_ref(), true);
+        let (len, content_range) = match input.part_number {
+            Some(n) => {
+                let r = part_range(&meta, n)?;
+                (r.end - r.start, Some(content_range(r.start, r.end, meta.size_bytes)))
+            }
+            None => (meta.size_bytes, None),
+        };
+        let c = shown_checksums(&meta, input.checksum_mode.as_ref(), content_range.is_none());
         let output = HeadObjectOutput {
-            content_length: Some(i64::try_from(meta.size_bytes).map_err(|e| internal("object size", e))?),
+            content_length: Some(i64::try_from(len).map_err(|e| internal("object size", e))?),
+            content_range,
             accept_ranges: Some("bytes".to_owned()),
             last_modified: Some(meta.last_modified.into()),
             e_tag: Some(etag(&meta.etag)),
@@ -399,6 +412,28 @@ impl Backend {
         };
         Ok(S3Response::new(output))
     }
+}
+
+fn content_range(start: u64, end: u64, size_bytes: u64) -> String {
+    // An empty object's only "part" is empty too; S3 still answers with a well-formed header.
+    format!("bytes {start}-{}/{size_bytes}", end.saturating_sub(1).max(start))
+}
+
+/// Byte range of part `n` of an object (a single-PUT object has exactly one part).
+fn part_range(meta: &ObjectMeta, n: i32) -> S3Result<std::ops::Range<u64>> {
+    let sizes: &[u64] = if meta.part_sizes_bytes.is_empty() { std::slice::from_ref(&meta.size_bytes) } else { &meta.part_sizes_bytes };
+    let index = usize::try_from(n).ok().and_then(|n| n.checked_sub(1)).filter(|i| *i < sizes.len());
+    let Some(index) = index else {
+        // s3s has no named code for this one: build S3's own (416 InvalidPartNumber).
+        let mut err = s3s::S3Error::with_message(
+            s3s::S3ErrorCode::Custom("InvalidPartNumber".into()),
+            format!("The requested partnumber {n} is not satisfiable ({} parts)", sizes.len()),
+        );
+        err.set_status_code(hyper::StatusCode::RANGE_NOT_SATISFIABLE);
+        return Err(err);
+    };
+    let start: u64 = sizes[..index].iter().sum();
+    Ok(start..start + sizes[index])
 }
 
 fn split_entries(entries: Vec<listing::Entry<'_>>, enc: &listing::KeyEncoding) -> (Vec<Object>, Vec<CommonPrefix>) {

@@ -49,6 +49,9 @@ pub(crate) struct ObjectMeta {
     pub checksums: Checksums,
     pub checksum_kind: Option<ChecksumKind>,
     pub parts_count: Option<u32>,
+    /// Sizes of a multipart object's parts, in order, so `GetObject?partNumber=` can be served.
+    #[serde(default)]
+    pub part_sizes_bytes: Vec<u64>,
     /// Name of the data file in the same directory.
     pub data_file: String,
 }
