@@ -57,7 +57,8 @@ pub(crate) fn objects_page<'a>(
             }
         }
         if entries.len() == max {
-            truncated = true;
+            // max-keys=0 asks for nothing; claiming "truncated" with no token would loop clients.
+            truncated = max > 0;
             break;
         }
         entries.push(entry);
@@ -125,7 +126,7 @@ pub(crate) fn uploads_page(
         (None, _) => 0,
     };
     let mut rest: Vec<UploadMeta> = uploads.into_iter().skip(start).collect();
-    let truncated = rest.len() > max;
+    let truncated = max > 0 && rest.len() > max;
     rest.truncate(max);
     (rest, truncated)
 }

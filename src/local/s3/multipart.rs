@@ -148,7 +148,7 @@ impl Backend {
             .into_iter()
             .filter(|p| i64::from(p.part_number) > i64::from(marker))
             .collect();
-        let truncated = rest.len() > max;
+        let truncated = max > 0 && rest.len() > max;
         rest.truncate(max);
         let next_marker = rest.last().and_then(|p| i32::try_from(p.part_number).ok());
         let parts = rest
