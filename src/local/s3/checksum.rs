@@ -242,7 +242,14 @@ pub(crate) fn verify(claims: &Checksums, computed: &Checksums) -> S3Result<()> {
                     alg.as_str()
                 ))
             }
-            None => return Err(s3_error!(InternalError, "{} checksum was not computed", alg.as_str())),
+            // Only a trailer that `x-amz-trailer` did not announce can get here.
+            None => {
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "{} was sent as a trailer without being announced in x-amz-trailer",
+                    alg.header()
+                ))
+            }
         }
     }
     Ok(())
