@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod limits;
+pub mod local;
 pub mod media;
 pub mod queue;
 pub mod upload;

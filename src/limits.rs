@@ -50,3 +50,18 @@ pub const UPLOAD_LIST_PARTS_PAGE: i32 = 1000;
 pub const S3_CONNECT_TIMEOUT_MS: u64 = 5_000;
 /// Longest single S3 request (one part upload on a slow link included).
 pub const S3_ATTEMPT_TIMEOUT_MS: u64 = 300_000;
+
+/// Region the local S3 server reports unless configured otherwise (it accepts any region's signature).
+pub const LOCAL_S3_DEFAULT_REGION: &str = "us-east-1";
+/// Local S3 server: minimum size of every multipart part but the last (S3's rule, EntityTooSmall).
+pub const LOCAL_S3_MIN_PART_SIZE_BYTES: u64 = 5 * 1024 * 1024;
+/// Local S3 server: highest part number S3 accepts.
+pub const LOCAL_S3_MAX_PART_NUMBER: i32 = 10_000;
+/// Local S3 server: most keys / parts / uploads one list page returns (S3's cap and default).
+pub const LOCAL_S3_MAX_LIST_ENTRIES: usize = 1000;
+/// Local S3 server: buffer for streaming bodies to and from disk (memory per request stays bounded).
+pub const LOCAL_S3_IO_BUFFER_BYTES: usize = 256 * 1024;
+/// Local S3 server: object-created events kept for a slow subscriber before it sees `Lagged`.
+pub const LOCAL_S3_EVENT_CAPACITY: usize = 1024;
+/// Local S3 server: how long shutdown waits for in-flight requests before dropping them.
+pub const LOCAL_S3_SHUTDOWN_GRACE_MS: u64 = 10_000;
