@@ -3,4 +3,5 @@
 
 pub mod config;
 pub mod limits;
+pub mod local;
 pub mod media;

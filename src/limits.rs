@@ -26,3 +26,14 @@ pub const DECODE_FORWARD_INSTEAD_OF_SEEK_S: f64 = 3.0;
 pub fn probe_concurrency() -> usize {
     std::thread::available_parallelism().map_or(4, |n| n.get() * 4).clamp(4, 32)
 }
+
+/// Local MediaConvert engine: x264 preset for `QualityTuningLevel` SINGLE_PASS (and unset).
+pub const ENGINE_X264_DEFAULT_PRESET: &str = "veryfast";
+/// Local MediaConvert engine: MediaConvert's default HLS `SegmentLength` (seconds).
+pub const ENGINE_HLS_DEFAULT_SEGMENT_S: f64 = 10.0;
+/// Local MediaConvert engine: MediaConvert's default DASH `SegmentLength` (seconds).
+pub const ENGINE_DASH_DEFAULT_SEGMENT_S: f64 = 30.0;
+/// Local MediaConvert engine: MediaConvert's default DASH `FragmentLength` (seconds).
+pub const ENGINE_DASH_DEFAULT_FRAGMENT_S: f64 = 2.0;
+/// Local MediaConvert engine: ffmpeg stderr lines kept to explain a failure.
+pub const ENGINE_STDERR_TAIL_LINES: usize = 12;
