@@ -322,3 +322,104 @@ impl GroupPlan {
         format!("{}{}", self.base, output.name_modifier)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn preset() -> Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/web-ladder.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// What aws-sdk-mediaconvert puts on the wire: camelCase members, same enum values.
+    fn camel(v: &Value, keep: bool) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| {
+                        let key = if keep { k.clone() } else { k[..1].to_lowercase() + &k[1..] };
+                        (key, camel(v, k == "AudioSelectors"))
+                    })
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(|v| camel(v, false)).collect()),
+            other => other.clone(),
+        }
+    }
+
+    fn plan(v: &Value) -> Res<JobPlan> {
+        plan_job(v, Path::new("/in/trip.mov"), Path::new("/out"))
+    }
+
+    #[test]
+    fn console_and_wire_casing_give_the_same_plan() {
+        let console = plan(&preset()).unwrap();
+        let wire_body = json!({"role": "arn:aws:iam::1:role/x", "settings": camel(&preset()["Settings"], false)});
+        let wire = plan(&wire_body).unwrap();
+        assert_eq!(serde_json::to_value(&console).unwrap(), serde_json::to_value(&wire).unwrap());
+
+        let hls = &console.groups[0];
+        assert_eq!(hls.dir, Path::new("/out/media-bucket/ASSET/hls"));
+        assert_eq!(hls.base, "trip");
+        assert_eq!(hls.manifest_path().unwrap(), Path::new("/out/media-bucket/ASSET/hls/trip.m3u8"));
+        assert_eq!(hls.kind, GroupKind::HlsGroup { segment_length_s: 6.0, min_segment_length_s: 0.0, integer_durations: false });
+        let rung = &hls.outputs[3];
+        assert_eq!(hls.output_stem(rung), "trip_1080p");
+        let video = rung.video.as_ref().unwrap();
+        assert_eq!((video.width_px, video.height_px), (Some(1920), Some(1080)));
+        let VideoCodec::H264(h264) = &video.codec else { panic!("not H.264") };
+        assert_eq!(h264.gop, Some(super::super::model::Gop::Seconds(2.0)));
+        assert_eq!(h264.rate.peak_bps(), 6_000_000);
+        assert_eq!(console.groups[3].kind, GroupKind::DashIsoGroup { segment_length_s: 6.0, fragment_length_s: 2.0 });
+    }
+
+    #[test]
+    fn destination_with_a_file_name_sets_the_base() {
+        let mut v = preset();
+        v["Settings"]["OutputGroups"][1]["OutputGroupSettings"]["FileGroupSettings"]["Destination"] = json!("s3://b/x/main");
+        let p = plan(&v).unwrap();
+        assert_eq!((p.groups[1].dir.as_path(), p.groups[1].base.as_str()), (Path::new("/out/b/x"), "main"));
+    }
+
+    #[test]
+    fn bad_settings_name_their_path() {
+        let cases = [
+            ("/Settings/OutputGroups/0/OutputGroupSettings/HlsGroupSettings/Destination", json!("s3://b/../../etc/"),
+             "Settings.OutputGroups[0].OutputGroupSettings.HlsGroupSettings.Destination"),
+            ("/Settings/OutputGroups/0/OutputGroupSettings/Type", json!("CMAF_GROUP_SETTINGS"),
+             "Settings.OutputGroups[0].OutputGroupSettings.Type"),
+            ("/Settings/OutputGroups/0/Outputs/0/VideoDescription/CodecSettings/H264Settings/RateControlMode", json!("ABR"),
+             "Settings.OutputGroups[0].Outputs[0].VideoDescription.CodecSettings.H264Settings.RateControlMode"),
+            ("/Settings/OutputGroups/0/Outputs/1/NameModifier", json!("_360p"),
+             "Settings.OutputGroups[0].Outputs[1].NameModifier"),
+            ("/Settings/OutputGroups/3/Outputs/0/AudioDescriptions", json!([{"CodecSettings": {"Codec": "AAC", "AacSettings": {}}}]),
+             "Settings.OutputGroups[3].Outputs[0].AudioDescriptions"),
+            ("/Settings/OutputGroups/0/Outputs/0/VideoDescription/Width", json!(641),
+             "Settings.OutputGroups[0].Outputs[0].VideoDescription.Width"),
+        ];
+        for (pointer, value, path) in cases {
+            let mut v = preset();
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            v.pointer_mut(parent).unwrap()[key] = value;
+            let err = plan(&v).unwrap_err();
+            assert_eq!(err.path, path, "{pointer}: {err}");
+        }
+    }
+
+    #[test]
+    fn output_changing_features_are_refused_and_metadata_is_ignored() {
+        let mut v = preset();
+        v["Settings"]["OutputGroups"][1]["Outputs"][0]["VideoDescription"]["VideoPreprocessors"] = json!({"Deinterlacer": {}});
+        assert_eq!(plan(&v).unwrap_err().to_string(),
+            "Settings.OutputGroups[1].Outputs[0].VideoDescription.VideoPreprocessors: video preprocessors not supported");
+        let mut v = preset();
+        let h264 = &mut v["Settings"]["OutputGroups"][1]["Outputs"][0]["VideoDescription"]["CodecSettings"]["H264Settings"];
+        h264["UnregisteredSeiTimecode"] = json!("DISABLED");
+        h264["Slices"] = json!(1);
+        v["Settings"]["OutputGroups"][1]["Outputs"][0]["VideoDescription"]["AfdSignaling"] = json!("NONE");
+        v["Settings"]["OutputGroups"][1]["Outputs"][0]["ContainerSettings"]["Mp4Settings"]["CslgAtom"] = json!("INCLUDE");
+        plan(&v).unwrap();
+    }
+}
