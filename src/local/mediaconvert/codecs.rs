@@ -21,7 +21,13 @@ pub(crate) fn video(desc: &Node<'_>) -> Res<VideoPlan> {
     let height_px = dimension(desc, "Height")?;
     let scaling = match desc.enum_of(
         "ScalingBehavior",
-        &["DEFAULT", "STRETCH_TO_OUTPUT", "FIT", "FIT_NO_UPSCALE", "FILL"],
+        &[
+            "DEFAULT",
+            "STRETCH_TO_OUTPUT",
+            "FIT",
+            "FIT_NO_UPSCALE",
+            "FILL",
+        ],
     )? {
         None | Some("DEFAULT") => Scaling::Default,
         Some("STRETCH_TO_OUTPUT") => Scaling::StretchToOutput,
@@ -30,17 +36,26 @@ pub(crate) fn video(desc: &Node<'_>) -> Res<VideoPlan> {
         Some(_) => Scaling::Fill,
     };
     let codec_settings = desc.require("CodecSettings")?;
-    let codec = match codec_settings.require("Codec").and_then(|_| {
-        codec_settings.enum_of("Codec", &["H_264", "FRAME_CAPTURE"])
-    })? {
+    let codec = match codec_settings
+        .require("Codec")
+        .and_then(|_| codec_settings.enum_of("Codec", &["H_264", "FRAME_CAPTURE"]))?
+    {
         Some("FRAME_CAPTURE") => VideoCodec::FrameCapture(frame_capture(&codec_settings)?),
         _ => VideoCodec::H264(h264(&codec_settings.require("H264Settings")?)?),
     };
-    Ok(VideoPlan { path: desc.path.clone(), width_px, height_px, scaling, codec })
+    Ok(VideoPlan {
+        path: desc.path.clone(),
+        width_px,
+        height_px,
+        scaling,
+        codec,
+    })
 }
 
 fn dimension(desc: &Node<'_>, key: &str) -> Res<Option<u32>> {
-    let Some(px) = desc.int(key, 32, MAX_DIMENSION_PX)? else { return Ok(None) };
+    let Some(px) = desc.int(key, 32, MAX_DIMENSION_PX)? else {
+        return Ok(None);
+    };
     // 4:2:0 chroma needs even sizes; MediaConvert enforces the same.
     if px % 2 != 0 {
         return Err(desc.require(key)?.err(format!("{px} must be even")));
@@ -53,7 +68,9 @@ fn bitrate(node: &Node<'_>, key: &str) -> Res<Option<u64>> {
 }
 
 fn h264(s: &Node<'_>) -> Res<H264Plan> {
-    let buffer_bits = s.int("HrdBufferSize", 0, MAX_BITRATE_BPS * 2)?.filter(|b| *b > 0);
+    let buffer_bits = s
+        .int("HrdBufferSize", 0, MAX_BITRATE_BPS * 2)?
+        .filter(|b| *b > 0);
     let buffer_bits = buffer_bits.map(|b| b as u64);
     let rate = match s.enum_of("RateControlMode", &["CBR", "VBR", "QVBR"])? {
         None | Some("CBR") => RateControl::Cbr {
@@ -107,7 +124,10 @@ fn h264(s: &Node<'_>) -> Res<H264Plan> {
     let level = match s.str("CodecLevel")? {
         None | Some("AUTO") => None,
         Some(l) => Some(parse_level(l).ok_or_else(|| {
-            SettingsError::new(format!("{}.CodecLevel", s.path), format!("{l} not supported"))
+            SettingsError::new(
+                format!("{}.CodecLevel", s.path),
+                format!("{l} not supported"),
+            )
         })?),
     };
     let framerate = match s.enum_of("FramerateControl", &["INITIALIZE_FROM_SOURCE", "SPECIFIED"])? {
@@ -121,18 +141,34 @@ fn h264(s: &Node<'_>) -> Res<H264Plan> {
     s.enum_of("Telecine", &["NONE"])?;
     s.enum_of("ParControl", &["INITIALIZE_FROM_SOURCE"])?;
     let scene_change_detect = !matches!(
-        s.enum_of("SceneChangeDetect", &["ENABLED", "DISABLED", "TRANSITION_DETECTION"])?,
+        s.enum_of(
+            "SceneChangeDetect",
+            &["ENABLED", "DISABLED", "TRANSITION_DETECTION"]
+        )?,
         Some("DISABLED")
     );
-    let b_frames = s.int("NumberBFramesBetweenReferenceFrames", 0, 7)?.map(|b| b as u32);
+    let b_frames = s
+        .int("NumberBFramesBetweenReferenceFrames", 0, 7)?
+        .map(|b| b as u32);
     // One pass everywhere; the "HQ" levels buy quality with slower x264 presets instead.
-    let x264_preset =
-        match s.enum_of("QualityTuningLevel", &["SINGLE_PASS", "SINGLE_PASS_HQ", "MULTI_PASS_HQ"])? {
-            Some("SINGLE_PASS_HQ") => "fast",
-            Some("MULTI_PASS_HQ") => "medium",
-            _ => crate::limits::ENGINE_X264_DEFAULT_PRESET,
-        };
-    Ok(H264Plan { rate, gop, profile, level, framerate, scene_change_detect, b_frames, x264_preset })
+    let x264_preset = match s.enum_of(
+        "QualityTuningLevel",
+        &["SINGLE_PASS", "SINGLE_PASS_HQ", "MULTI_PASS_HQ"],
+    )? {
+        Some("SINGLE_PASS_HQ") => "fast",
+        Some("MULTI_PASS_HQ") => "medium",
+        _ => crate::limits::ENGINE_X264_DEFAULT_PRESET,
+    };
+    Ok(H264Plan {
+        rate,
+        gop,
+        profile,
+        level,
+        framerate,
+        scene_change_detect,
+        b_frames,
+        x264_preset,
+    })
 }
 
 fn positive(s: &Node<'_>, key: &str) -> Res<u32> {
@@ -144,7 +180,10 @@ fn positive(s: &Node<'_>, key: &str) -> Res<u32> {
 /// `LEVEL_4_1` → `4.1`, `LEVEL_3` → `3`.
 fn parse_level(level: &str) -> Option<String> {
     let rest = level.strip_prefix("LEVEL_")?;
-    let valid = ["1", "1_1", "1_2", "1_3", "2", "2_1", "2_2", "3", "3_1", "3_2", "4", "4_1", "4_2", "5", "5_1", "5_2"];
+    let valid = [
+        "1", "1_1", "1_2", "1_3", "2", "2_1", "2_2", "3", "3_1", "3_2", "4", "4_1", "4_2", "5",
+        "5_1", "5_2",
+    ];
     valid.contains(&rest).then(|| rest.replace('_', "."))
 }
 
@@ -160,7 +199,11 @@ fn frame_capture(codec_settings: &Node<'_>) -> Res<FrameCapturePlan> {
     let den = get("FramerateDenominator", 1, i64::from(i32::MAX))?.unwrap_or(1) as u32;
     let max_captures = get("MaxCaptures", 1, 10_000_000)?.map(|n| n as u32);
     let quality = get("Quality", 1, 100)?.unwrap_or(80) as u32;
-    Ok(FrameCapturePlan { framerate: (num, den), max_captures, quality })
+    Ok(FrameCapturePlan {
+        framerate: (num, den),
+        max_captures,
+        quality,
+    })
 }
 
 /// `AudioDescriptions`: at most one per output (the engine maps the input's first audio track).
@@ -169,7 +212,9 @@ pub(crate) fn audio(output: &Node<'_>) -> Res<Option<AudioPlan>> {
     if descs.len() > 1 {
         return Err(descs[1].err("more than one audio track per output not supported"));
     }
-    let Some(desc) = descs.first() else { return Ok(None) };
+    let Some(desc) = descs.first() else {
+        return Ok(None);
+    };
     desc.reject("RemixSettings", "channel remixing")?;
     let cs = desc.require("CodecSettings")?;
     cs.require("Codec")?;
@@ -183,7 +228,11 @@ pub(crate) fn audio(output: &Node<'_>) -> Res<Option<AudioPlan>> {
                 bitrate_bps: if vbr { None } else { bitrate(&s, "Bitrate")? },
                 sample_rate_hz: s.int("SampleRate", 8000, 48000)?.map(|r| r as u32),
                 channels: s.int("Channels", 1, 2)?.map(|c| c as u32),
-                vbr_quality: if vbr { s.int("VbrQuality", 0, 9)?.map(|q| q as u32) } else { None },
+                vbr_quality: if vbr {
+                    s.int("VbrQuality", 0, 9)?.map(|q| q as u32)
+                } else {
+                    None
+                },
             }
         }
         _ => {

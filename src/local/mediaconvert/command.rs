@@ -38,7 +38,14 @@ pub(crate) fn dash_tmp_media(base: &str) -> String {
 /// Builds the argument list (without the program name).
 pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
     let mut args: Vec<OsString> = [
-        "-hide_banner", "-nostdin", "-y", "-loglevel", "warning", "-nostats", "-progress", "pipe:1",
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-loglevel",
+        "warning",
+        "-nostats",
+        "-progress",
+        "pipe:1",
         "-i",
     ]
     .iter()
@@ -50,7 +57,11 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
     let videos: Vec<(&GroupPlan, &VideoPlan)> = plan
         .groups
         .iter()
-        .flat_map(|g| g.outputs.iter().filter_map(move |o| o.video.as_ref().map(|v| (g, v))))
+        .flat_map(|g| {
+            g.outputs
+                .iter()
+                .filter_map(move |o| o.video.as_ref().map(|v| (g, v)))
+        })
         .collect();
     if !videos.is_empty() {
         let mut graph = String::new();
@@ -82,7 +93,11 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
                     args.extend(file_muxer(group, output));
                 }
             }
-            GroupKind::HlsGroup { segment_length_s, integer_durations, .. } => {
+            GroupKind::HlsGroup {
+                segment_length_s,
+                integer_durations,
+                ..
+            } => {
                 let mut a = Streams::default();
                 let mut variants = Vec::new();
                 for output in &group.outputs {
@@ -100,8 +115,18 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
                 args.extend(a.args);
                 let dir = pattern_escape(&group.dir);
                 for s in [
-                    "-f", "hls", "-hls_time", &secs(segment_length_s), "-hls_playlist_type", "vod",
-                    "-hls_list_size", "0", "-start_number", "1", "-hls_segment_type", "mpegts",
+                    "-f",
+                    "hls",
+                    "-hls_time",
+                    &secs(segment_length_s),
+                    "-hls_playlist_type",
+                    "vod",
+                    "-hls_list_size",
+                    "0",
+                    "-start_number",
+                    "1",
+                    "-hls_segment_type",
+                    "mpegts",
                 ] {
                     args.push(s.into());
                 }
@@ -114,9 +139,17 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
                 args.push(format!("{}.m3u8", group.base).into());
                 args.push("-var_stream_map".into());
                 args.push(variants.join(" ").into());
-                args.push(group.dir.join(format!("{}%v.m3u8", group.base)).into_os_string());
+                args.push(
+                    group
+                        .dir
+                        .join(format!("{}%v.m3u8", group.base))
+                        .into_os_string(),
+                );
             }
-            GroupKind::DashIsoGroup { segment_length_s, fragment_length_s } => {
+            GroupKind::DashIsoGroup {
+                segment_length_s,
+                fragment_length_s,
+            } => {
                 let mut a = Streams::default();
                 for output in &group.outputs {
                     a.map(output, &mut next_video, group, src);
@@ -128,14 +161,30 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
                 };
                 args.extend(a.args);
                 for s in [
-                    "-f", "dash", "-seg_duration", &secs(segment_length_s), "-use_template", "1",
-                    "-use_timeline", "1", "-single_file", "0", "-dash_segment_type", "mp4",
-                    "-adaptation_sets", sets,
+                    "-f",
+                    "dash",
+                    "-seg_duration",
+                    &secs(segment_length_s),
+                    "-use_template",
+                    "1",
+                    "-use_timeline",
+                    "1",
+                    "-single_file",
+                    "0",
+                    "-dash_segment_type",
+                    "mp4",
+                    "-adaptation_sets",
+                    sets,
                 ] {
                     args.push(s.into());
                 }
                 if fragment_length_s > 0.0 && fragment_length_s < segment_length_s {
-                    for s in ["-frag_type", "duration", "-frag_duration", &secs(fragment_length_s)] {
+                    for s in [
+                        "-frag_type",
+                        "duration",
+                        "-frag_duration",
+                        &secs(fragment_length_s),
+                    ] {
                         args.push(s.into());
                     }
                 }
@@ -143,7 +192,12 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
                 args.push(dash_tmp_init(&group.base).into());
                 args.push("-media_seg_name".into());
                 args.push(dash_tmp_media(&group.base).into());
-                args.push(group.dir.join(format!("{}.mpd", group.base)).into_os_string());
+                args.push(
+                    group
+                        .dir
+                        .join(format!("{}.mpd", group.base))
+                        .into_os_string(),
+                );
             }
         }
     }
@@ -163,13 +217,10 @@ fn file_muxer(group: &GroupPlan, output: &OutputPlan) -> Vec<OsString> {
     let stem = group.output_stem(output);
     let file = |ext: &str| group.dir.join(format!("{stem}.{ext}")).into_os_string();
     let mut args: Vec<OsString> = Vec::new();
-    let capture = output
-        .video
-        .as_ref()
-        .and_then(|v| match &v.codec {
-            VideoCodec::FrameCapture(c) => Some(*c),
-            VideoCodec::H264(_) => None,
-        });
+    let capture = output.video.as_ref().and_then(|v| match &v.codec {
+        VideoCodec::FrameCapture(c) => Some(*c),
+        VideoCodec::H264(_) => None,
+    });
     match (output.container, capture) {
         (_, Some(c)) => {
             if let Some(max) = c.max_captures {
@@ -177,14 +228,28 @@ fn file_muxer(group: &GroupPlan, output: &OutputPlan) -> Vec<OsString> {
             }
             // JPEG quality 1–100 onto mjpeg's qscale 31 (worst) … 2 (best).
             let q = 2 + ((100 - c.quality.min(100)) * 29 + 49) / 99;
-            args.extend(["-q:v".into(), q.to_string().into(), "-f".into(), "image2".into()]);
+            args.extend([
+                "-q:v".into(),
+                q.to_string().into(),
+                "-f".into(),
+                "image2".into(),
+            ]);
             args.extend(["-start_number".into(), "0".into()]);
             args.push(format!("{}/{stem}.%07d.jpg", pattern_escape(&group.dir)).into());
         }
         (Container::Mp4 | Container::Mov, None) => {
-            let format = if output.container == Container::Mov { "mov" } else { "mp4" };
+            let format = if output.container == Container::Mov {
+                "mov"
+            } else {
+                "mp4"
+            };
             // MediaConvert's default MoovPlacement is PROGRESSIVE_DOWNLOAD: index first.
-            args.extend(["-movflags".into(), "+faststart".into(), "-f".into(), format.into()]);
+            args.extend([
+                "-movflags".into(),
+                "+faststart".into(),
+                "-f".into(),
+                format.into(),
+            ]);
             args.push(file(&output.extension));
         }
         _ => {
@@ -259,25 +324,44 @@ impl Streams {
         }
         let default_buffer = |b: u64| b.saturating_mul(2);
         match h.rate {
-            RateControl::Cbr { bitrate_bps, buffer_bits } => {
+            RateControl::Cbr {
+                bitrate_bps,
+                buffer_bits,
+            } => {
                 self.opt("b", &s, bitrate_bps);
                 self.opt("minrate", &s, bitrate_bps);
                 self.opt("maxrate", &s, bitrate_bps);
-                self.opt("bufsize", &s, buffer_bits.unwrap_or(default_buffer(bitrate_bps)));
+                self.opt(
+                    "bufsize",
+                    &s,
+                    buffer_bits.unwrap_or(default_buffer(bitrate_bps)),
+                );
             }
-            RateControl::Vbr { bitrate_bps, max_bitrate_bps, buffer_bits } => {
+            RateControl::Vbr {
+                bitrate_bps,
+                max_bitrate_bps,
+                buffer_bits,
+            } => {
                 self.opt("b", &s, bitrate_bps);
                 if let Some(max) = max_bitrate_bps {
                     self.opt("maxrate", &s, max);
                     self.opt("bufsize", &s, buffer_bits.unwrap_or(default_buffer(max)));
                 }
             }
-            RateControl::Qvbr { quality_level, max_bitrate_bps, buffer_bits } => {
+            RateControl::Qvbr {
+                quality_level,
+                max_bitrate_bps,
+                buffer_bits,
+            } => {
                 // Quality level 1–10 onto x264's CRF scale: 7 (MediaConvert's web default) ≈ 23,
                 // 10 ≈ 16, 1 ≈ 38.
                 self.opt("crf", &s, format!("{:.1}", 40.0 - 2.4 * quality_level));
                 self.opt("maxrate", &s, max_bitrate_bps);
-                self.opt("bufsize", &s, buffer_bits.unwrap_or(default_buffer(max_bitrate_bps)));
+                self.opt(
+                    "bufsize",
+                    &s,
+                    buffer_bits.unwrap_or(default_buffer(max_bitrate_bps)),
+                );
             }
         }
         let fps = h
@@ -293,7 +377,11 @@ impl Streams {
         if let Some(seg) = segment_s.filter(|s| *s > 0.0) {
             // Every rendition cuts its segments at the same instants, so ABR switching is clean
             // and each segment lasts SegmentLength.
-            self.opt("force_key_frames", &s, format!("expr:gte(t,n_forced*{})", secs(seg)));
+            self.opt(
+                "force_key_frames",
+                &s,
+                format!("expr:gte(t,n_forced*{})", secs(seg)),
+            );
         }
         if !h.scene_change_detect {
             self.opt("sc_threshold", &s, 0);
@@ -334,7 +422,9 @@ fn video_chain(video: &VideoPlan) -> String {
             }
         }
         // Dropping frames before scaling: thumbnails cost one scale per capture, not per frame.
-        VideoCodec::FrameCapture(c) => filters.push(format!("fps={}/{}", c.framerate.0, c.framerate.1)),
+        VideoCodec::FrameCapture(c) => {
+            filters.push(format!("fps={}/{}", c.framerate.0, c.framerate.1))
+        }
     }
     if let Some(scale) = scale_filter(video.width_px, video.height_px, video.scaling) {
         filters.push(scale);
@@ -363,7 +453,9 @@ fn scale_filter(width: Option<u32>, height: Option<u32>, scaling: Scaling) -> Op
                 format!("scale={w}:{h}:{fit},pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1")
             }
             Scaling::Fit => format!("scale={w}:{h}:{fit},setsar=1"),
-            Scaling::FitNoUpscale => format!("scale=w='min({w},iw)':h='min({h},ih)':{fit},setsar=1"),
+            Scaling::FitNoUpscale => {
+                format!("scale=w='min({w},iw)':h='min({h},ih)':{fit},setsar=1")
+            }
             Scaling::Fill => {
                 format!("scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1")
             }
@@ -378,9 +470,18 @@ mod tests {
     #[test]
     fn scaling_behaviours_map_to_filters() {
         assert_eq!(scale_filter(None, None, Scaling::Default), None);
-        assert_eq!(scale_filter(None, Some(360), Scaling::Fill).unwrap(), "scale=-2:360");
-        assert!(scale_filter(Some(640), Some(480), Scaling::Default).unwrap().contains("pad=640:480"));
-        assert!(scale_filter(Some(640), Some(480), Scaling::Fill).unwrap().contains("crop=640:480"));
-        assert!(scale_filter(Some(640), Some(480), Scaling::FitNoUpscale).unwrap().contains("min(640,iw)"));
+        assert_eq!(
+            scale_filter(None, Some(360), Scaling::Fill).unwrap(),
+            "scale=-2:360"
+        );
+        assert!(scale_filter(Some(640), Some(480), Scaling::Default)
+            .unwrap()
+            .contains("pad=640:480"));
+        assert!(scale_filter(Some(640), Some(480), Scaling::Fill)
+            .unwrap()
+            .contains("crop=640:480"));
+        assert!(scale_filter(Some(640), Some(480), Scaling::FitNoUpscale)
+            .unwrap()
+            .contains("min(640,iw)"));
     }
 }

@@ -15,7 +15,10 @@ pub struct SettingsError {
 
 impl SettingsError {
     pub(crate) fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { path: path.into(), reason: reason.into() }
+        Self {
+            path: path.into(),
+            reason: reason.into(),
+        }
     }
 
     /// A stable, machine-readable name (MediaConvert answers these with 400 BadRequest).
@@ -28,15 +31,28 @@ impl SettingsError {
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("input {}: {source}", .path.display())]
-    Input { path: PathBuf, source: crate::media::MediaError },
+    Input {
+        path: PathBuf,
+        source: crate::media::MediaError,
+    },
     #[error("input {}: has no video stream, but {path_in_settings} needs one", .path.display())]
-    InputHasNoVideo { path: PathBuf, path_in_settings: String },
+    InputHasNoVideo {
+        path: PathBuf,
+        path_in_settings: String,
+    },
     #[error("input {}: has no audio stream, but {path_in_settings} needs one", .path.display())]
-    InputHasNoAudio { path: PathBuf, path_in_settings: String },
+    InputHasNoAudio {
+        path: PathBuf,
+        path_in_settings: String,
+    },
     #[error("could not start ffmpeg ({program}): {detail}")]
     Spawn { program: String, detail: String },
     #[error("ffmpeg failed (exit status {status}) transcoding {}: {stderr_tail}", .input.display())]
-    Ffmpeg { input: PathBuf, status: String, stderr_tail: String },
+    Ffmpeg {
+        input: PathBuf,
+        status: String,
+        stderr_tail: String,
+    },
     #[error("{}: {detail}", .path.display())]
     Io { path: PathBuf, detail: String },
     #[error("ffmpeg finished but {}: {detail}", .path.display())]
@@ -61,6 +77,9 @@ impl EngineError {
     }
 
     pub(crate) fn io(path: &std::path::Path, err: &std::io::Error) -> Self {
-        EngineError::Io { path: path.to_path_buf(), detail: err.to_string() }
+        EngineError::Io {
+            path: path.to_path_buf(),
+            detail: err.to_string(),
+        }
     }
 }

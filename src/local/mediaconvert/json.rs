@@ -7,8 +7,12 @@ use super::error::SettingsError;
 
 /// Members whose children are names the user chose (`"Audio Selector 1"`), not API members:
 /// their keys are kept as written.
-const USER_NAMED_MAPS: &[&str] =
-    &["AudioSelectors", "CaptionSelectors", "AudioSelectorGroups", "DynamicAudioSelectors"];
+const USER_NAMED_MAPS: &[&str] = &[
+    "AudioSelectors",
+    "CaptionSelectors",
+    "AudioSelectorGroups",
+    "DynamicAudioSelectors",
+];
 
 /// Rewrites every API member name to PascalCase. The MediaConvert wire format is exactly the
 /// console's member names with a lower-case first letter (`h264Settings` ↔ `H264Settings`,
@@ -53,7 +57,10 @@ type Res<T> = Result<T, SettingsError>;
 
 impl<'a> Node<'a> {
     pub fn root(value: &'a Value, path: &str) -> Self {
-        Node { value, path: path.to_string() }
+        Node {
+            value,
+            path: path.to_string(),
+        }
     }
 
     pub fn err(&self, reason: impl Into<String>) -> SettingsError {
@@ -68,13 +75,17 @@ impl<'a> Node<'a> {
     pub fn get(&self, key: &str) -> Option<Node<'a>> {
         match self.value.get(key) {
             None | Some(Value::Null) => None,
-            Some(value) => Some(Node { value, path: self.key_path(key) }),
+            Some(value) => Some(Node {
+                value,
+                path: self.key_path(key),
+            }),
         }
     }
 
     /// The member `key`, which must be present.
     pub fn require(&self, key: &str) -> Res<Node<'a>> {
-        self.get(key).ok_or_else(|| SettingsError::new(self.key_path(key), "required"))
+        self.get(key)
+            .ok_or_else(|| SettingsError::new(self.key_path(key), "required"))
     }
 
     /// An object member (absent → None; not an object → error).
@@ -88,18 +99,28 @@ impl<'a> Node<'a> {
 
     /// An array member's items (absent → empty).
     pub fn array(&self, key: &str) -> Res<Vec<Node<'a>>> {
-        let Some(node) = self.get(key) else { return Ok(Vec::new()) };
-        let Value::Array(items) = node.value else { return Err(node.err("must be an array")) };
+        let Some(node) = self.get(key) else {
+            return Ok(Vec::new());
+        };
+        let Value::Array(items) = node.value else {
+            return Err(node.err("must be an array"));
+        };
         Ok(items
             .iter()
             .enumerate()
-            .map(|(i, value)| Node { value, path: format!("{}[{i}]", node.path) })
+            .map(|(i, value)| Node {
+                value,
+                path: format!("{}[{i}]", node.path),
+            })
             .collect())
     }
 
     pub fn str(&self, key: &str) -> Res<Option<&'a str>> {
         match self.get(key) {
-            Some(Node { value: Value::String(s), .. }) => Ok(Some(s.as_str())),
+            Some(Node {
+                value: Value::String(s),
+                ..
+            }) => Ok(Some(s.as_str())),
             Some(node) => Err(node.err("must be a string")),
             None => Ok(None),
         }
@@ -118,21 +139,31 @@ impl<'a> Node<'a> {
 
     /// An integer member within `min..=max`.
     pub fn int(&self, key: &str, min: i64, max: i64) -> Res<Option<i64>> {
-        let Some(n) = self.num(key)? else { return Ok(None) };
+        let Some(n) = self.num(key)? else {
+            return Ok(None);
+        };
         let path = self.key_path(key);
         if n.fract() != 0.0 {
-            return Err(SettingsError::new(path, format!("{n} must be a whole number")));
+            return Err(SettingsError::new(
+                path,
+                format!("{n} must be a whole number"),
+            ));
         }
         let n = n as i64;
         if n < min || n > max {
-            return Err(SettingsError::new(path, format!("{n} out of range {min}..={max}")));
+            return Err(SettingsError::new(
+                path,
+                format!("{n} out of range {min}..={max}"),
+            ));
         }
         Ok(Some(n))
     }
 
     /// An enum member: absent → None; present but not in `supported` → "`X` not supported".
     pub fn enum_of(&self, key: &str, supported: &[&'static str]) -> Res<Option<&'static str>> {
-        let Some(value) = self.str(key)? else { return Ok(None) };
+        let Some(value) = self.str(key)? else {
+            return Ok(None);
+        };
         supported
             .iter()
             .find(|s| **s == value)
@@ -152,7 +183,11 @@ impl<'a> Node<'a> {
                     Value::Object(o) => o.is_empty(),
                     _ => false,
                 };
-                if empty { Ok(()) } else { Err(node.err(format!("{what} not supported"))) }
+                if empty {
+                    Ok(())
+                } else {
+                    Err(node.err(format!("{what} not supported")))
+                }
             }
         }
     }
@@ -169,9 +204,11 @@ mod tests {
             {"codecSettings": {"codec": "H_264", "h264Settings": {"qvbrSettings": {}}}}}]}],
             "inputs": [{"audioSelectors": {"audio Selector 1": {"defaultSelection": "DEFAULT"}}}]}});
         let n = normalize_keys(&wire);
-        assert!(n["Settings"]["OutputGroups"][0]["Outputs"][0]["VideoDescription"]["CodecSettings"]
-            ["H264Settings"]["QvbrSettings"]
-            .is_object());
+        assert!(
+            n["Settings"]["OutputGroups"][0]["Outputs"][0]["VideoDescription"]["CodecSettings"]
+                ["H264Settings"]["QvbrSettings"]
+                .is_object()
+        );
         let selectors = &n["Settings"]["Inputs"][0]["AudioSelectors"];
         assert_eq!(selectors["audio Selector 1"]["DefaultSelection"], "DEFAULT");
     }

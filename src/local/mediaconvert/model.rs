@@ -35,8 +35,15 @@ pub struct GroupPlan {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum GroupKind {
-    HlsGroup { segment_length_s: f64, min_segment_length_s: f64, integer_durations: bool },
-    DashIsoGroup { segment_length_s: f64, fragment_length_s: f64 },
+    HlsGroup {
+        segment_length_s: f64,
+        min_segment_length_s: f64,
+        integer_durations: bool,
+    },
+    DashIsoGroup {
+        segment_length_s: f64,
+        fragment_length_s: f64,
+    },
     FileGroup,
 }
 
@@ -53,8 +60,12 @@ impl GroupKind {
     /// Segment length of segmented groups (keyframes are forced on its multiples).
     pub fn segment_length_s(&self) -> Option<f64> {
         match self {
-            GroupKind::HlsGroup { segment_length_s, .. }
-            | GroupKind::DashIsoGroup { segment_length_s, .. } => Some(*segment_length_s),
+            GroupKind::HlsGroup {
+                segment_length_s, ..
+            }
+            | GroupKind::DashIsoGroup {
+                segment_length_s, ..
+            } => Some(*segment_length_s),
             GroupKind::FileGroup => None,
         }
     }
@@ -139,10 +150,21 @@ pub enum Gop {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub enum RateControl {
-    Cbr { bitrate_bps: u64, buffer_bits: Option<u64> },
-    Vbr { bitrate_bps: u64, max_bitrate_bps: Option<u64>, buffer_bits: Option<u64> },
+    Cbr {
+        bitrate_bps: u64,
+        buffer_bits: Option<u64>,
+    },
+    Vbr {
+        bitrate_bps: u64,
+        max_bitrate_bps: Option<u64>,
+        buffer_bits: Option<u64>,
+    },
     /// Quality-defined VBR: a quality level 1–10 (fine-tuned by a fraction) under a bitrate cap.
-    Qvbr { quality_level: f64, max_bitrate_bps: u64, buffer_bits: Option<u64> },
+    Qvbr {
+        quality_level: f64,
+        max_bitrate_bps: u64,
+        buffer_bits: Option<u64>,
+    },
 }
 
 impl RateControl {
@@ -150,10 +172,14 @@ impl RateControl {
     pub fn peak_bps(&self) -> u64 {
         match *self {
             RateControl::Cbr { bitrate_bps, .. } => bitrate_bps,
-            RateControl::Vbr { bitrate_bps, max_bitrate_bps, .. } => {
-                max_bitrate_bps.unwrap_or(bitrate_bps)
-            }
-            RateControl::Qvbr { max_bitrate_bps, .. } => max_bitrate_bps,
+            RateControl::Vbr {
+                bitrate_bps,
+                max_bitrate_bps,
+                ..
+            } => max_bitrate_bps.unwrap_or(bitrate_bps),
+            RateControl::Qvbr {
+                max_bitrate_bps, ..
+            } => max_bitrate_bps,
         }
     }
 }

@@ -47,8 +47,10 @@ impl JobPlan {
     /// The `s3://` URL a local output path stands for (the inverse of the destination mapping).
     pub fn s3_url_for(&self, path: &Path) -> Option<String> {
         let rel = path.strip_prefix(&self.output_root).ok()?;
-        let parts: Vec<String> =
-            rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
         Some(format!("s3://{}", parts.join("/")))
     }
 }
@@ -68,7 +70,10 @@ pub(crate) fn rename_dash_segments(group: &GroupPlan) -> Result<(), EngineError>
             .split('"')
             .next()
             .and_then(|id| id.parse().ok())
-            .ok_or_else(|| EngineError::Output { path: mpd_path.clone(), detail: "unexpected Representation id".into() })?;
+            .ok_or_else(|| EngineError::Output {
+                path: mpd_path.clone(),
+                detail: "unexpected Representation id".into(),
+            })?;
         let output = group.outputs.get(id).ok_or_else(|| EngineError::Output {
             path: mpd_path.clone(),
             detail: format!("Representation {id} has no matching output"),
@@ -81,14 +86,27 @@ pub(crate) fn rename_dash_segments(group: &GroupPlan) -> Result<(), EngineError>
         rewritten.push_str(&chunk);
     }
     let tmp_prefix = format!("{}{DASH_TMP_MARKER}", group.base);
-    for entry in std::fs::read_dir(&group.dir).map_err(|e| EngineError::io(&group.dir, &e))?.flatten() {
+    for entry in std::fs::read_dir(&group.dir)
+        .map_err(|e| EngineError::io(&group.dir, &e))?
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(&tmp_prefix) else { continue };
+        let Some(rest) = name.strip_prefix(&tmp_prefix) else {
+            continue;
+        };
         // rest = "<id>_init.mp4" or "<id>_<number>.mp4"
-        let Some((id, tail)) = rest.split_once('_') else { continue };
-        let Some(output) = id.parse::<usize>().ok().and_then(|i| group.outputs.get(i)) else { continue };
+        let Some((id, tail)) = rest.split_once('_') else {
+            continue;
+        };
+        let Some(output) = id.parse::<usize>().ok().and_then(|i| group.outputs.get(i)) else {
+            continue;
+        };
         let stem = group.output_stem(output);
-        let new_name = if tail == "init.mp4" { format!("{stem}init.mp4") } else { format!("{stem}_{tail}") };
+        let new_name = if tail == "init.mp4" {
+            format!("{stem}init.mp4")
+        } else {
+            format!("{stem}_{tail}")
+        };
         let to = group.dir.join(new_name);
         std::fs::rename(entry.path(), &to).map_err(|e| EngineError::io(&to, &e))?;
     }
@@ -110,12 +128,17 @@ pub(crate) fn collect(plan: &JobPlan, input_duration_s: f64) -> Result<JobOutput
             output_details: details,
         });
     }
-    Ok(JobOutputs { output_group_details: groups })
+    Ok(JobOutputs {
+        output_group_details: groups,
+    })
 }
 
 fn list_dir(dir: &Path) -> Result<Vec<(String, u64)>, EngineError> {
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| EngineError::io(dir, &e))?.flatten() {
+    for entry in std::fs::read_dir(dir)
+        .map_err(|e| EngineError::io(dir, &e))?
+        .flatten()
+    {
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
         files.push((entry.file_name().to_string_lossy().into_owned(), size));
     }
@@ -130,25 +153,31 @@ fn output_details(
     input_duration_s: f64,
 ) -> Result<OutputDetails, EngineError> {
     let stem = group.output_stem(output);
-    let capture = matches!(&output.video, Some(v) if matches!(v.codec, VideoCodec::FrameCapture(_)));
+    let capture =
+        matches!(&output.video, Some(v) if matches!(v.codec, VideoCodec::FrameCapture(_)));
     let mine = |name: &str| -> bool {
         match group.kind {
             GroupKind::HlsGroup { .. } => {
                 name == format!("{stem}.m3u8")
-                    || (name.starts_with(&format!("{stem}_")) && name.ends_with(".ts") && is_numbered(name, &stem, ".ts"))
+                    || (name.starts_with(&format!("{stem}_"))
+                        && name.ends_with(".ts")
+                        && is_numbered(name, &stem, ".ts"))
             }
             GroupKind::DashIsoGroup { .. } => {
                 name == format!("{stem}init.mp4") || is_numbered(name, &stem, ".mp4")
             }
-            GroupKind::FileGroup if capture => {
-                name.strip_prefix(&format!("{stem}.")).and_then(|r| r.strip_suffix(".jpg"))
-                    .is_some_and(|n| n.len() == 7 && n.bytes().all(|b| b.is_ascii_digit()))
-            }
+            GroupKind::FileGroup if capture => name
+                .strip_prefix(&format!("{stem}."))
+                .and_then(|r| r.strip_suffix(".jpg"))
+                .is_some_and(|n| n.len() == 7 && n.bytes().all(|b| b.is_ascii_digit())),
             GroupKind::FileGroup => name == format!("{stem}.{}", output.extension),
         }
     };
-    let files: Vec<(PathBuf, u64)> =
-        listing.iter().filter(|(n, _)| mine(n)).map(|(n, s)| (group.dir.join(n), *s)).collect();
+    let files: Vec<(PathBuf, u64)> = listing
+        .iter()
+        .filter(|(n, _)| mine(n))
+        .map(|(n, s)| (group.dir.join(n), *s))
+        .collect();
     let missing = || EngineError::Output {
         path: group.dir.join(format!("{stem}.{}", output.extension)),
         detail: "expected output was not written".into(),
@@ -156,7 +185,9 @@ fn output_details(
     let main: PathBuf = match group.kind {
         GroupKind::HlsGroup { .. } => group.dir.join(format!("{stem}.m3u8")),
         GroupKind::DashIsoGroup { .. } => group.dir.join(format!("{stem}init.mp4")),
-        GroupKind::FileGroup if capture => files.last().map(|(p, _)| p.clone()).ok_or_else(missing)?,
+        GroupKind::FileGroup if capture => {
+            files.last().map(|(p, _)| p.clone()).ok_or_else(missing)?
+        }
         GroupKind::FileGroup => group.dir.join(format!("{stem}.{}", output.extension)),
     };
     if !files.iter().any(|(p, _)| *p == main) {
@@ -170,9 +201,14 @@ fn output_details(
         let (w, h) = probe_size(&main);
         (dash_duration(group).unwrap_or(input_duration_s), w, h)
     } else {
-        let info = crate::media::probe(&main)
-            .map_err(|e| EngineError::Output { path: main.clone(), detail: e.to_string() })?;
-        let (w, h) = info.video().map(|(_, v)| (Some(v.width), Some(v.height))).unwrap_or((None, None));
+        let info = crate::media::probe(&main).map_err(|e| EngineError::Output {
+            path: main.clone(),
+            detail: e.to_string(),
+        })?;
+        let (w, h) = info
+            .video()
+            .map(|(_, v)| (Some(v.width), Some(v.height)))
+            .unwrap_or((None, None));
         (info.duration_s.unwrap_or(0.0), w, h)
     };
     let output_file_paths = match group.kind {
@@ -199,7 +235,10 @@ fn is_numbered(name: &str, stem: &str, ext: &str) -> bool {
 
 fn probe_size(path: &Path) -> (Option<u32>, Option<u32>) {
     match crate::media::probe(path) {
-        Ok(info) => info.video().map(|(_, v)| (Some(v.width), Some(v.height))).unwrap_or((None, None)),
+        Ok(info) => info
+            .video()
+            .map(|(_, v)| (Some(v.width), Some(v.height)))
+            .unwrap_or((None, None)),
         Err(_) => (None, None),
     }
 }
@@ -207,7 +246,11 @@ fn probe_size(path: &Path) -> (Option<u32>, Option<u32>) {
 /// `mediaPresentationDuration="PT9.8S"` (ffmpeg writes hours/minutes only past 60 s) → seconds.
 fn dash_duration(group: &GroupPlan) -> Option<f64> {
     let mpd = std::fs::read_to_string(group.dir.join(format!("{}.mpd", group.base))).ok()?;
-    let value = mpd.split("mediaPresentationDuration=\"").nth(1)?.split('"').next()?;
+    let value = mpd
+        .split("mediaPresentationDuration=\"")
+        .nth(1)?
+        .split('"')
+        .next()?;
     let mut rest = value.strip_prefix("PT")?;
     let mut total = 0.0;
     for (unit, factor) in [('H', 3600.0), ('M', 60.0), ('S', 1.0)] {

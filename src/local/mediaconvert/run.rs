@@ -64,15 +64,24 @@ async fn finish(plan: &JobPlan, src: SourceInfo) -> Result<JobOutputs, EngineErr
     let plan = plan.clone();
     tokio::task::spawn_blocking(move || report::collect(&plan, src.duration_s))
         .await
-        .map_err(|e| EngineError::Output { path: PathBuf::new(), detail: e.to_string() })?
+        .map_err(|e| EngineError::Output {
+            path: PathBuf::new(),
+            detail: e.to_string(),
+        })?
 }
 
 async fn inspect_input(plan: &JobPlan) -> Result<SourceInfo, EngineError> {
     let path = plan.input.clone();
     let info = tokio::task::spawn_blocking(move || crate::media::probe(&path))
         .await
-        .map_err(|e| EngineError::Io { path: plan.input.clone(), detail: e.to_string() })?
-        .map_err(|source| EngineError::Input { path: plan.input.clone(), source })?;
+        .map_err(|e| EngineError::Io {
+            path: plan.input.clone(),
+            detail: e.to_string(),
+        })?
+        .map_err(|source| EngineError::Input {
+            path: plan.input.clone(),
+            source,
+        })?;
     let video = info.video();
     for group in &plan.groups {
         for output in &group.outputs {
@@ -111,10 +120,16 @@ async fn transcode(
         // If the caller drops this future, ffmpeg must not keep running unobserved.
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| EngineError::Spawn { program: program.clone(), detail: e.to_string() })?;
+        .map_err(|e| EngineError::Spawn {
+            program: program.clone(),
+            detail: e.to_string(),
+        })?;
     let pid = child.id().unwrap_or(0);
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
-        return Err(EngineError::Spawn { program, detail: "no stdout/stderr pipe".into() });
+        return Err(EngineError::Spawn {
+            program,
+            detail: "no stdout/stderr pipe".into(),
+        });
     };
     let stderr_task = tokio::spawn(async move {
         let mut tail = VecDeque::with_capacity(limits::ENGINE_STDERR_TAIL_LINES);
@@ -164,11 +179,22 @@ async fn transcode(
         let tail: Vec<String> = tail.into_iter().filter(|l| !l.trim().is_empty()).collect();
         return Err(EngineError::Ffmpeg {
             input: plan.input.clone(),
-            status: status.code().map_or_else(|| "killed by a signal".into(), |c| c.to_string()),
-            stderr_tail: if tail.is_empty() { "no error output".into() } else { tail.join(" | ") },
+            status: status
+                .code()
+                .map_or_else(|| "killed by a signal".into(), |c| c.to_string()),
+            stderr_tail: if tail.is_empty() {
+                "no error output".into()
+            } else {
+                tail.join(" | ")
+            },
         });
     }
-    progress(Progress { percent: 100.0, out_time_s: src.duration_s, speed: state.speed, ffmpeg_pid: pid });
+    progress(Progress {
+        percent: 100.0,
+        out_time_s: src.duration_s,
+        speed: state.speed,
+        ffmpeg_pid: pid,
+    });
     Ok(())
 }
 
@@ -195,7 +221,12 @@ impl ProgressState {
                 } else {
                     0.0
                 };
-                return Some(Progress { percent, out_time_s: self.out_time_s, speed: self.speed, ffmpeg_pid: pid });
+                return Some(Progress {
+                    percent,
+                    out_time_s: self.out_time_s,
+                    speed: self.speed,
+                    ffmpeg_pid: pid,
+                });
             }
             _ => {}
         }
@@ -214,7 +245,11 @@ struct OutputGuard {
 
 impl OutputGuard {
     fn prepare(plan: &JobPlan) -> Result<Self, EngineError> {
-        let mut guard = OutputGuard { prefixes: Vec::new(), existing: HashSet::new(), created_dirs: Vec::new() };
+        let mut guard = OutputGuard {
+            prefixes: Vec::new(),
+            existing: HashSet::new(),
+            created_dirs: Vec::new(),
+        };
         for group in &plan.groups {
             let mut missing = Vec::new();
             let mut dir = group.dir.as_path();
@@ -237,10 +272,15 @@ impl OutputGuard {
 
     fn remove_partial_outputs(&self) {
         for (dir, base) in &self.prefixes {
-            let Ok(entries) = std::fs::read_dir(dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let path = entry.path();
-                let ours = entry.file_name().to_string_lossy().starts_with(base.as_str());
+                let ours = entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(base.as_str());
                 if ours && !self.existing.contains(&path) {
                     let _ = std::fs::remove_file(&path);
                 }

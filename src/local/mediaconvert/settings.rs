@@ -39,18 +39,27 @@ pub fn plan_job(settings: &Value, input: &Path, output_root: &Path) -> Res<JobPl
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| SettingsError::new("Settings.Inputs[0].FileInput", "input has no file name"))?;
+        .ok_or_else(|| {
+            SettingsError::new("Settings.Inputs[0].FileInput", "input has no file name")
+        })?;
 
     let group_nodes = root.array("OutputGroups")?;
     if group_nodes.is_empty() {
-        return Err(SettingsError::new("Settings.OutputGroups", "at least one output group required"));
+        return Err(SettingsError::new(
+            "Settings.OutputGroups",
+            "at least one output group required",
+        ));
     }
     let mut groups = Vec::with_capacity(group_nodes.len());
     for node in &group_nodes {
         groups.push(group(node, &base_from_input, output_root)?);
     }
     check_unique_files(&groups)?;
-    Ok(JobPlan { input: input.to_path_buf(), output_root: output_root.to_path_buf(), groups })
+    Ok(JobPlan {
+        input: input.to_path_buf(),
+        output_root: output_root.to_path_buf(),
+        groups,
+    })
 }
 
 fn check_inputs(root: &Node<'_>) -> Res<()> {
@@ -80,7 +89,11 @@ fn group(node: &Node<'_>, input_base: &str, output_root: &Path) -> Res<GroupPlan
     ogs.require("Type")?;
     let ty = ogs.enum_of(
         "Type",
-        &["HLS_GROUP_SETTINGS", "DASH_ISO_GROUP_SETTINGS", "FILE_GROUP_SETTINGS"],
+        &[
+            "HLS_GROUP_SETTINGS",
+            "DASH_ISO_GROUP_SETTINGS",
+            "FILE_GROUP_SETTINGS",
+        ],
     )?;
     let (kind, settings) = match ty {
         Some("HLS_GROUP_SETTINGS") => {
@@ -119,7 +132,10 @@ fn group(node: &Node<'_>, input_base: &str, output_root: &Path) -> Res<GroupPlan
 
     let output_nodes = node.array("Outputs")?;
     if output_nodes.is_empty() {
-        return Err(SettingsError::new(format!("{}.Outputs", node.path), "at least one output required"));
+        return Err(SettingsError::new(
+            format!("{}.Outputs", node.path),
+            "at least one output required",
+        ));
     }
     let mut outputs = Vec::with_capacity(output_nodes.len());
     for out in &output_nodes {
@@ -150,9 +166,10 @@ fn common_packaging(s: &Node<'_>) -> Res<()> {
 
 fn seconds(s: &Node<'_>, key: &str) -> Res<Option<f64>> {
     match s.num(key)? {
-        Some(v) if v < 0.0 || v > 86_400.0 => {
-            Err(SettingsError::new(format!("{}.{key}", s.path), format!("{v} out of range 0..=86400")))
-        }
+        Some(v) if !(0.0..=86_400.0).contains(&v) => Err(SettingsError::new(
+            format!("{}.{key}", s.path),
+            format!("{v} out of range 0..=86400"),
+        )),
         other => Ok(other),
     }
 }
@@ -170,7 +187,9 @@ fn map_destination(
         .ok_or_else(|| node.err(format!("{url} not supported (only s3:// destinations)")))?;
     let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
     if bucket.is_empty()
-        || !bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        || !bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         || bucket.starts_with('.')
     {
         return Err(node.err(format!("{url}: invalid bucket name")));
@@ -182,7 +201,11 @@ fn map_destination(
         None => ("", key.to_string()),
     };
     let mut dir = output_root.join(bucket);
-    let parts = if prefix.is_empty() { Vec::new() } else { prefix.split('/').collect() };
+    let parts = if prefix.is_empty() {
+        Vec::new()
+    } else {
+        prefix.split('/').collect()
+    };
     for part in parts {
         if part.is_empty() || part == "." || part == ".." || part.contains(['\\', '%']) {
             return Err(node.err(format!("{url}: invalid path component {part:?}")));
@@ -204,13 +227,21 @@ fn output(node: &Node<'_>, kind: &GroupKind, outputs_in_group: usize) -> Res<Out
     let nm_node = || node.get("NameModifier").unwrap_or_else(|| node.clone());
     let allowed = |c: char| c.is_ascii_alphanumeric() || "_-.+=@~".contains(c);
     if !name_modifier.chars().all(allowed) {
-        return Err(nm_node().err(format!("{name_modifier:?}: only letters, digits and _-.+=@~ supported")));
+        return Err(nm_node().err(format!(
+            "{name_modifier:?}: only letters, digits and _-.+=@~ supported"
+        )));
     }
     let segmented = !matches!(kind, GroupKind::FileGroup);
-    if segmented && name_modifier.is_empty() && (outputs_in_group > 1 || matches!(kind, GroupKind::HlsGroup { .. })) {
+    if segmented
+        && name_modifier.is_empty()
+        && (outputs_in_group > 1 || matches!(kind, GroupKind::HlsGroup { .. }))
+    {
         // Without it the media playlist / segments of outputs would share one name (and an HLS
         // media playlist would overwrite the master).
-        return Err(SettingsError::new(format!("{}.NameModifier", node.path), "required in HLS and multi-output DASH groups"));
+        return Err(SettingsError::new(
+            format!("{}.NameModifier", node.path),
+            "required in HLS and multi-output DASH groups",
+        ));
     }
 
     let cs = node.object("ContainerSettings")?;
@@ -222,7 +253,8 @@ fn output(node: &Node<'_>, kind: &GroupKind, outputs_in_group: usize) -> Res<Out
         Some(cs) => format!("{}.Container", cs.path),
         None => format!("{}.ContainerSettings.Container", node.path),
     };
-    let unsupported = |c: &str| SettingsError::new(container_path.clone(), format!("{c} not supported"));
+    let unsupported =
+        |c: &str| SettingsError::new(container_path.clone(), format!("{c} not supported"));
     let container = match (kind, container_name) {
         (GroupKind::HlsGroup { .. }, None | Some("M3U8")) => Container::M3u8,
         (GroupKind::DashIsoGroup { .. }, None | Some("MPD")) => Container::Mpd,
@@ -242,21 +274,33 @@ fn output(node: &Node<'_>, kind: &GroupKind, outputs_in_group: usize) -> Res<Out
     let is_capture = matches!(&video, Some(v) if matches!(v.codec, VideoCodec::FrameCapture(_)));
     if let Some(v) = &video {
         if is_capture && container != Container::Raw {
-            return Err(SettingsError::new(codec_path(v), "FRAME_CAPTURE needs a FILE group with container RAW"));
+            return Err(SettingsError::new(
+                codec_path(v),
+                "FRAME_CAPTURE needs a FILE group with container RAW",
+            ));
         }
         if !is_capture && container == Container::Raw {
-            return Err(SettingsError::new(container_path, "RAW with H_264 video not supported"));
+            return Err(SettingsError::new(
+                container_path,
+                "RAW with H_264 video not supported",
+            ));
         }
     }
     if is_capture && audio.is_some() {
-        return Err(SettingsError::new(format!("{}.AudioDescriptions", node.path), "frame capture outputs carry no audio"));
+        return Err(SettingsError::new(
+            format!("{}.AudioDescriptions", node.path),
+            "frame capture outputs carry no audio",
+        ));
     }
     if video.is_none() && audio.is_none() {
         return Err(node.err("output has neither VideoDescription nor AudioDescriptions"));
     }
     if container == Container::Mpd && video.is_some() && audio.is_some() {
         // MediaConvert's rule too: a DASH representation carries one track.
-        return Err(SettingsError::new(format!("{}.AudioDescriptions", node.path), "DASH outputs carry video or audio, not both (use separate outputs)"));
+        return Err(SettingsError::new(
+            format!("{}.AudioDescriptions", node.path),
+            "DASH outputs carry video or audio, not both (use separate outputs)",
+        ));
     }
     let default_ext = match (container, &audio) {
         (Container::M3u8, _) => "m3u8",
@@ -271,13 +315,23 @@ fn output(node: &Node<'_>, kind: &GroupKind, outputs_in_group: usize) -> Res<Out
         Some(ext) if matches!(kind, GroupKind::FileGroup) && !is_capture => {
             let ext = ext.trim_start_matches('.');
             if ext.is_empty() || !ext.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(SettingsError::new(format!("{}.Extension", node.path), format!("{ext:?} not supported")));
+                return Err(SettingsError::new(
+                    format!("{}.Extension", node.path),
+                    format!("{ext:?} not supported"),
+                ));
             }
             ext.to_string()
         }
         _ => default_ext.to_string(),
     };
-    Ok(OutputPlan { path: node.path.clone(), name_modifier, container, extension, video, audio })
+    Ok(OutputPlan {
+        path: node.path.clone(),
+        name_modifier,
+        container,
+        extension,
+        video,
+        audio,
+    })
 }
 
 /// Two outputs writing the same file would silently clobber each other: refuse.
@@ -286,8 +340,12 @@ fn check_unique_files(groups: &[GroupPlan]) -> Res<()> {
     for g in groups {
         let mut claims: Vec<(PathBuf, String)> = Vec::new();
         match g.kind {
-            GroupKind::HlsGroup { .. } => claims.push((g.dir.join(format!("{}.m3u8", g.base)), g.path.clone())),
-            GroupKind::DashIsoGroup { .. } => claims.push((g.dir.join(format!("{}.mpd", g.base)), g.path.clone())),
+            GroupKind::HlsGroup { .. } => {
+                claims.push((g.dir.join(format!("{}.m3u8", g.base)), g.path.clone()))
+            }
+            GroupKind::DashIsoGroup { .. } => {
+                claims.push((g.dir.join(format!("{}.mpd", g.base)), g.path.clone()))
+            }
             GroupKind::FileGroup => {}
         }
         for o in &g.outputs {
@@ -339,7 +397,11 @@ mod tests {
             Value::Object(m) => Value::Object(
                 m.iter()
                     .map(|(k, v)| {
-                        let key = if keep { k.clone() } else { k[..1].to_lowercase() + &k[1..] };
+                        let key = if keep {
+                            k.clone()
+                        } else {
+                            k[..1].to_lowercase() + &k[1..]
+                        };
                         (key, camel(v, k == "AudioSelectors"))
                     })
                     .collect(),
@@ -358,29 +420,54 @@ mod tests {
         let console = plan(&preset()).unwrap();
         let wire_body = json!({"role": "arn:aws:iam::1:role/x", "settings": camel(&preset()["Settings"], false)});
         let wire = plan(&wire_body).unwrap();
-        assert_eq!(serde_json::to_value(&console).unwrap(), serde_json::to_value(&wire).unwrap());
+        assert_eq!(
+            serde_json::to_value(&console).unwrap(),
+            serde_json::to_value(&wire).unwrap()
+        );
 
         let hls = &console.groups[0];
         assert_eq!(hls.dir, Path::new("/out/media-bucket/ASSET/hls"));
         assert_eq!(hls.base, "trip");
-        assert_eq!(hls.manifest_path().unwrap(), Path::new("/out/media-bucket/ASSET/hls/trip.m3u8"));
-        assert_eq!(hls.kind, GroupKind::HlsGroup { segment_length_s: 6.0, min_segment_length_s: 0.0, integer_durations: false });
+        assert_eq!(
+            hls.manifest_path().unwrap(),
+            Path::new("/out/media-bucket/ASSET/hls/trip.m3u8")
+        );
+        assert_eq!(
+            hls.kind,
+            GroupKind::HlsGroup {
+                segment_length_s: 6.0,
+                min_segment_length_s: 0.0,
+                integer_durations: false
+            }
+        );
         let rung = &hls.outputs[3];
         assert_eq!(hls.output_stem(rung), "trip_1080p");
         let video = rung.video.as_ref().unwrap();
         assert_eq!((video.width_px, video.height_px), (Some(1920), Some(1080)));
-        let VideoCodec::H264(h264) = &video.codec else { panic!("not H.264") };
+        let VideoCodec::H264(h264) = &video.codec else {
+            panic!("not H.264")
+        };
         assert_eq!(h264.gop, Some(super::super::model::Gop::Seconds(2.0)));
         assert_eq!(h264.rate.peak_bps(), 6_000_000);
-        assert_eq!(console.groups[3].kind, GroupKind::DashIsoGroup { segment_length_s: 6.0, fragment_length_s: 2.0 });
+        assert_eq!(
+            console.groups[3].kind,
+            GroupKind::DashIsoGroup {
+                segment_length_s: 6.0,
+                fragment_length_s: 2.0
+            }
+        );
     }
 
     #[test]
     fn destination_with_a_file_name_sets_the_base() {
         let mut v = preset();
-        v["Settings"]["OutputGroups"][1]["OutputGroupSettings"]["FileGroupSettings"]["Destination"] = json!("s3://b/x/main");
+        v["Settings"]["OutputGroups"][1]["OutputGroupSettings"]["FileGroupSettings"]
+            ["Destination"] = json!("s3://b/x/main");
         let p = plan(&v).unwrap();
-        assert_eq!((p.groups[1].dir.as_path(), p.groups[1].base.as_str()), (Path::new("/out/b/x"), "main"));
+        assert_eq!(
+            (p.groups[1].dir.as_path(), p.groups[1].base.as_str()),
+            (Path::new("/out/b/x"), "main")
+        );
     }
 
     #[test]
@@ -411,15 +498,19 @@ mod tests {
     #[test]
     fn output_changing_features_are_refused_and_metadata_is_ignored() {
         let mut v = preset();
-        v["Settings"]["OutputGroups"][1]["Outputs"][0]["VideoDescription"]["VideoPreprocessors"] = json!({"Deinterlacer": {}});
+        v["Settings"]["OutputGroups"][1]["Outputs"][0]["VideoDescription"]["VideoPreprocessors"] =
+            json!({"Deinterlacer": {}});
         assert_eq!(plan(&v).unwrap_err().to_string(),
             "Settings.OutputGroups[1].Outputs[0].VideoDescription.VideoPreprocessors: video preprocessors not supported");
         let mut v = preset();
-        let h264 = &mut v["Settings"]["OutputGroups"][1]["Outputs"][0]["VideoDescription"]["CodecSettings"]["H264Settings"];
+        let h264 = &mut v["Settings"]["OutputGroups"][1]["Outputs"][0]["VideoDescription"]
+            ["CodecSettings"]["H264Settings"];
         h264["UnregisteredSeiTimecode"] = json!("DISABLED");
         h264["Slices"] = json!(1);
-        v["Settings"]["OutputGroups"][1]["Outputs"][0]["VideoDescription"]["AfdSignaling"] = json!("NONE");
-        v["Settings"]["OutputGroups"][1]["Outputs"][0]["ContainerSettings"]["Mp4Settings"]["CslgAtom"] = json!("INCLUDE");
+        v["Settings"]["OutputGroups"][1]["Outputs"][0]["VideoDescription"]["AfdSignaling"] =
+            json!("NONE");
+        v["Settings"]["OutputGroups"][1]["Outputs"][0]["ContainerSettings"]["Mp4Settings"]
+            ["CslgAtom"] = json!("INCLUDE");
         plan(&v).unwrap();
     }
 }
