@@ -65,3 +65,14 @@ pub const LOCAL_S3_IO_BUFFER_BYTES: usize = 256 * 1024;
 pub const LOCAL_S3_EVENT_CAPACITY: usize = 1024;
 /// Local S3 server: how long shutdown waits for in-flight requests before dropping them.
 pub const LOCAL_S3_SHUTDOWN_GRACE_MS: u64 = 10_000;
+
+/// Local MediaConvert engine: x264 preset for `QualityTuningLevel` SINGLE_PASS (and unset).
+pub const ENGINE_X264_DEFAULT_PRESET: &str = "veryfast";
+/// Local MediaConvert engine: MediaConvert's default HLS `SegmentLength` (seconds).
+pub const ENGINE_HLS_DEFAULT_SEGMENT_S: f64 = 10.0;
+/// Local MediaConvert engine: MediaConvert's default DASH `SegmentLength` (seconds).
+pub const ENGINE_DASH_DEFAULT_SEGMENT_S: f64 = 30.0;
+/// Local MediaConvert engine: MediaConvert's default DASH `FragmentLength` (seconds).
+pub const ENGINE_DASH_DEFAULT_FRAGMENT_S: f64 = 2.0;
+/// Local MediaConvert engine: ffmpeg stderr lines kept to explain a failure.
+pub const ENGINE_STDERR_TAIL_LINES: usize = 12;

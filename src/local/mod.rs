@@ -3,4 +3,5 @@
 //!
 //! Per DESIGN, no client module of the core imports `local`: only binaries and tests start it.
 
+pub mod mediaconvert;
 pub mod s3;

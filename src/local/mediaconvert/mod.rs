@@ -1,0 +1,26 @@
+//! A MediaConvert-compatible transcoding engine on the ffmpeg CLI: a job's `Settings` (console
+//! PascalCase or wire camelCase) become ONE ffmpeg process that decodes the input once and
+//! writes every output group as MediaConvert lays it out under the group's `Destination`.
+//!
+//! [`plan_job`] validates the settings without touching any file (an unsupported setting fails
+//! with its JSON path); [`run_job`] runs the plan with progress and cancellation and reports
+//! what was written, in the shape of MediaConvert's `outputGroupDetails`.
+//! The supported subset is documented in `docs/local-engine.md`.
+
+mod codecs;
+mod command;
+mod error;
+mod json;
+mod model;
+mod report;
+mod run;
+mod settings;
+
+pub use error::{EngineError, SettingsError};
+pub use json::normalize_keys;
+pub use model::{
+    AudioCodec, AudioPlan, Container, FrameCapturePlan, Gop, GroupKind, GroupPlan, H264Plan,
+    JobPlan, OutputPlan, RateControl, Scaling, VideoCodec, VideoPlan,
+};
+pub use run::{run_job, GroupOutputs, JobOutputs, OutputDetails, Progress};
+pub use settings::plan_job;

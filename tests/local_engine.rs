@@ -1,0 +1,362 @@
+//! The local MediaConvert engine end to end: real ffmpeg, media generated at run time.
+// Helpers outside #[test] fns are test code too; a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+use vodstudio::local::mediaconvert::{plan_job, run_job, EngineError, JobOutputs, Progress};
+
+fn preset() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/web-ladder.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A testsrc2 + sine input, encoded fast (the engine's speed is not what these tests measure).
+fn make_input(dir: &Path, name: &str, seconds: u32, audio: bool) -> PathBuf {
+    let path = dir.join(name);
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size=1280x720:rate=25:duration={seconds}"));
+    if audio {
+        cmd.args(["-f", "lavfi", "-i"])
+            .arg(format!("sine=frequency=440:duration={seconds}"));
+        cmd.args(["-c:a", "aac"]);
+    }
+    let status = cmd
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "generating {name}");
+    path
+}
+
+fn ffprobe(path: &Path) -> Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ffprobe {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn duration_s(probe: &Value) -> f64 {
+    probe["format"]["duration"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn video_size(probe: &Value) -> (u64, u64) {
+    let v = probe["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == "video")
+        .unwrap();
+    (v["width"].as_u64().unwrap(), v["height"].as_u64().unwrap())
+}
+
+async fn run(settings: &Value, input: &Path, root: &Path) -> (JobOutputs, Vec<Progress>) {
+    let plan = plan_job(settings, input, root).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let outputs = run_job(
+        &plan,
+        move |p| sink.lock().unwrap().push(p),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    (outputs, seen)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_ladder_preset_produces_every_rendition() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = make_input(tmp.path(), "trip.mp4", 10, true);
+    let root = tmp.path().join("out");
+    let (outputs, progress) = run(&preset(), &input, &root).await;
+    let asset = root.join("media-bucket/ASSET");
+
+    // Progress: never backwards, ends at 100.
+    assert!(progress.windows(2).all(|w| w[0].percent <= w[1].percent));
+    assert_eq!(progress.last().unwrap().percent, 100.0);
+
+    // HLS: every rung at its size (the 1080p rung upscales: the settings say so), full length.
+    let master = std::fs::read_to_string(asset.join("hls/trip.m3u8")).unwrap();
+    for (rung, w, h) in [
+        ("_360p", 640, 360),
+        ("_540p", 960, 540),
+        ("_720p", 1280, 720),
+        ("_1080p", 1920, 1080),
+    ] {
+        let playlist = asset.join(format!("hls/trip{rung}.m3u8"));
+        let probe = ffprobe(&playlist);
+        assert_eq!(video_size(&probe), (w, h), "{rung}");
+        assert!(
+            (duration_s(&probe) - 10.0).abs() < 0.5,
+            "{rung}: {}",
+            duration_s(&probe)
+        );
+        assert!(asset.join(format!("hls/trip{rung}_00001.ts")).is_file());
+        let line = master
+            .lines()
+            .zip(master.lines().skip(1))
+            .find(|(_, uri)| *uri == format!("trip{rung}.m3u8"))
+            .map(|(inf, _)| inf)
+            .unwrap_or_else(|| panic!("{rung} missing from master:\n{master}"));
+        assert!(line.starts_with("#EXT-X-STREAM-INF:"), "{line}");
+        assert!(line.contains(&format!("RESOLUTION={w}x{h}")), "{line}");
+        assert!(line.contains("BANDWIDTH="), "{line}");
+        assert!(
+            line.contains("CODECS=\"avc1.") && line.contains("mp4a.40.2"),
+            "{line}"
+        );
+    }
+    // SegmentLength 6 on a 10 s input: two segments.
+    let media = std::fs::read_to_string(asset.join("hls/trip_720p.m3u8")).unwrap();
+    assert_eq!(media.matches("#EXTINF").count(), 2, "{media}");
+
+    // MP4 plays to the end.
+    let mp4 = asset.join("mp4/trip_720p.mp4");
+    let probe = ffprobe(&mp4);
+    assert_eq!(video_size(&probe), (1280, 720));
+    assert!((duration_s(&probe) - 10.0).abs() < 0.5);
+    let decode = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&mp4)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        decode.status.success() && decode.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&decode.stderr)
+    );
+
+    // Frame captures: one every 5 s of a 10 s input, numbered from 0.
+    let thumbs: Vec<String> = std::fs::read_dir(asset.join("thumbnails"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(thumbs.len(), 2, "{thumbs:?}");
+    for name in ["trip_thumb.0000000.jpg", "trip_thumb.0000001.jpg"] {
+        assert!(thumbs.contains(&name.to_string()), "{thumbs:?}");
+    }
+
+    // DASH: a manifest ffprobe reads (absolute path: its dash demuxer resolves segments from it).
+    let mpd = asset.join("dash/trip.mpd");
+    let probe = ffprobe(&mpd);
+    assert!((duration_s(&probe) - 10.0).abs() < 0.5);
+    assert_eq!(probe["streams"].as_array().unwrap().len(), 3);
+    assert!(asset.join("dash/trip_720pinit.mp4").is_file());
+    assert!(asset.join("dash/trip_720p_000000001.mp4").is_file());
+
+    // The report matches the disk, in MediaConvert's shape.
+    let groups = &outputs.output_group_details;
+    assert_eq!(
+        groups.iter().map(|g| g.kind).collect::<Vec<_>>(),
+        ["HLS_GROUP", "FILE_GROUP", "FILE_GROUP", "DASH_ISO_GROUP"]
+    );
+    assert_eq!(groups[0].playlist_file_paths, [asset.join("hls/trip.m3u8")]);
+    assert_eq!(
+        groups[0].output_details[3].output_file_paths,
+        [asset.join("hls/trip_1080p.m3u8")]
+    );
+    assert_eq!(groups[0].output_details[3].width_in_px, Some(1920));
+    assert_eq!(
+        groups[2].output_details[0].output_file_paths,
+        [asset.join("thumbnails/trip_thumb.0000001.jpg")]
+    );
+    for g in groups {
+        for o in &g.output_details {
+            assert!(o.size_bytes > 0 && !o.files.is_empty());
+            assert!((o.duration_in_ms as i64 - 10_000).abs() < 500, "{o:?}");
+            let on_disk: u64 = o
+                .files
+                .iter()
+                .map(|f| std::fs::metadata(f).unwrap().len())
+                .sum();
+            assert_eq!(on_disk, o.size_bytes);
+        }
+    }
+    let plan = plan_job(&preset(), &input, &root).unwrap();
+    assert_eq!(
+        plan.s3_url_for(&mp4).unwrap(),
+        "s3://media-bucket/ASSET/mp4/trip_720p.mp4"
+    );
+}
+
+/// A FILE group exercising sizes and scaling behaviours, plus audio-only outputs.
+#[tokio::test(flavor = "multi_thread")]
+async fn sizes_scaling_and_audio_only_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = make_input(tmp.path(), "clip.mp4", 2, true);
+    let root = tmp.path().join("out");
+    let video = |nm: &str, size: Value| {
+        let mut desc = json!({"CodecSettings": {"Codec": "H_264", "H264Settings": {"RateControlMode": "CBR", "Bitrate": 500000}}});
+        desc.as_object_mut()
+            .unwrap()
+            .extend(size.as_object().unwrap().clone());
+        json!({"NameModifier": nm, "ContainerSettings": {"Container": "MP4"}, "VideoDescription": desc})
+    };
+    let settings = json!({"Settings": {"Inputs": [{}], "OutputGroups": [{
+    "OutputGroupSettings": {"Type": "FILE_GROUP_SETTINGS", "FileGroupSettings": {"Destination": "s3://b/files/"}},
+    "Outputs": [
+        video("_h360", json!({"Height": 360})),
+        video("_source", json!({})),
+        video("_pad", json!({"Width": 640, "Height": 480})),
+        video("_fit", json!({"Width": 640, "Height": 480, "ScalingBehavior": "FIT"})),
+        video("_fill", json!({"Width": 640, "Height": 480, "ScalingBehavior": "FILL"})),
+        video("_nou", json!({"Width": 1920, "Height": 1080, "ScalingBehavior": "FIT_NO_UPSCALE"})),
+        {"NameModifier": "_aac", "ContainerSettings": {"Container": "RAW"},
+         "AudioDescriptions": [{"CodecSettings": {"Codec": "AAC", "AacSettings": {"Bitrate": 64000, "CodingMode": "CODING_MODE_1_0", "SampleRate": 44100}}}]},
+        {"NameModifier": "_mp3", "ContainerSettings": {"Container": "RAW"},
+         "AudioDescriptions": [{"CodecSettings": {"Codec": "MP3", "Mp3Settings": {"Bitrate": 128000, "Channels": 2, "SampleRate": 48000, "RateControlMode": "CBR"}}}]}
+    ]}]}});
+    let (outputs, _) = run(&settings, &input, &root).await;
+    let dir = root.join("b/files");
+    for (nm, size) in [
+        ("_h360", (640, 360)),
+        ("_source", (1280, 720)),
+        ("_pad", (640, 480)),
+        ("_fit", (640, 360)),
+        ("_fill", (640, 480)),
+        ("_nou", (1280, 720)),
+    ] {
+        assert_eq!(
+            video_size(&ffprobe(&dir.join(format!("clip{nm}.mp4")))),
+            size,
+            "{nm}"
+        );
+    }
+    let aac = ffprobe(&dir.join("clip_aac.aac"));
+    assert_eq!(aac["streams"][0]["codec_name"], "aac");
+    assert_eq!(aac["streams"][0]["channels"], 1);
+    assert_eq!(aac["streams"][0]["sample_rate"], "44100");
+    let mp3 = ffprobe(&dir.join("clip_mp3.mp3"));
+    assert_eq!(mp3["streams"][0]["codec_name"], "mp3");
+    assert_eq!(
+        outputs.output_group_details[0].output_details[7].width_in_px,
+        None
+    );
+}
+
+#[test]
+fn unsupported_settings_fail_before_running_with_their_json_path() {
+    let mut av1 = preset();
+    av1["Settings"]["OutputGroups"][0]["Outputs"][1]["VideoDescription"]["CodecSettings"]
+        ["Codec"] = json!("AV1");
+    let err = plan_job(&av1, Path::new("/in/trip.mp4"), Path::new("/out")).unwrap_err();
+    assert_eq!(err.to_string(), "Settings.OutputGroups[0].Outputs[1].VideoDescription.CodecSettings.Codec: AV1 not supported");
+
+    let mut container = preset();
+    container["Settings"]["OutputGroups"][1]["Outputs"][0]["ContainerSettings"]["Container"] =
+        json!("F4V");
+    let err = plan_job(&container, Path::new("/in/trip.mp4"), Path::new("/out")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Settings.OutputGroups[1].Outputs[0].ContainerSettings.Container: F4V not supported"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_audio_in_input_is_reported_before_ffmpeg_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = make_input(tmp.path(), "silent.mp4", 1, false);
+    let root = tmp.path().join("out");
+    let plan = plan_job(&preset(), &input, &root).unwrap();
+    let err = run_job(&plan, |_| {}, CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::InputHasNoAudio { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Settings.OutputGroups[0].Outputs[0].AudioDescriptions[0]"),
+        "{err}"
+    );
+    assert!(
+        !root.exists(),
+        "nothing is created for a job that cannot run"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_kills_ffmpeg_and_removes_partial_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = make_input(tmp.path(), "long.mp4", 40, true);
+    let root = tmp.path().join("out");
+    let plan = plan_job(&preset(), &input, &root).unwrap();
+    let cancel = CancellationToken::new();
+    let pid = Arc::new(Mutex::new(None));
+    let (token, seen_pid) = (cancel.clone(), pid.clone());
+    // Cancel as soon as ffmpeg reports having transcoded something: mid-job by construction.
+    let result = run_job(
+        &plan,
+        move |p| {
+            if p.out_time_s > 0.0 && p.percent < 100.0 {
+                *seen_pid.lock().unwrap() = Some(p.ffmpeg_pid);
+                token.cancel();
+            }
+        },
+        cancel,
+    )
+    .await;
+    assert!(matches!(result, Err(EngineError::Canceled)), "{result:?}");
+    let pid = pid
+        .lock()
+        .unwrap()
+        .expect("progress was reported before the end");
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "ffmpeg {pid} still exists"
+    );
+    let leftovers: Vec<_> = walk(&root);
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                let mut v = walk(&p);
+                v.push(p);
+                v
+            } else {
+                vec![p]
+            }
+        })
+        .collect()
+}
