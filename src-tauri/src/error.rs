@@ -27,7 +27,10 @@ impl Error {
     }
 
     pub(crate) fn worker(task: impl Into<String>, err: &tokio::task::JoinError) -> Self {
-        Error::Worker { task: task.into(), detail: err.to_string() }
+        Error::Worker {
+            task: task.into(),
+            detail: err.to_string(),
+        }
     }
 }
 
@@ -42,7 +45,10 @@ pub struct AppError {
 
 impl From<&Error> for AppError {
     fn from(err: &Error) -> Self {
-        AppError { kind: err.kind().to_owned(), message: err.to_string() }
+        AppError {
+            kind: err.kind().to_owned(),
+            message: err.to_string(),
+        }
     }
 }
 
@@ -69,10 +75,16 @@ mod tests {
 
     #[test]
     fn serialises_with_the_core_kind_and_the_full_message() {
-        let err = Error::from(MediaError::NotFound { path: PathBuf::from("/videos/trip.mov") });
+        let err = Error::from(MediaError::NotFound {
+            path: PathBuf::from("/videos/trip.mov"),
+        });
         let json = serde_json::to_value(&err).unwrap();
         assert_eq!(json["kind"], "not_found");
         assert_eq!(json["message"], "/videos/trip.mov: no such file");
-        assert_eq!(json.as_object().unwrap().len(), 2, "only kind and message cross IPC: {json}");
+        assert_eq!(
+            json.as_object().unwrap().len(),
+            2,
+            "only kind and message cross IPC: {json}"
+        );
     }
 }

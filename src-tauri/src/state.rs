@@ -15,6 +15,11 @@ impl AppState {
     /// Builds the state for an app of `version`, initialising libav.
     pub fn new(version: String) -> Self {
         vodstudio::media::init();
-        AppState { info: AppInfo { version, libav: vodstudio::media::libav_version() } }
+        AppState {
+            info: AppInfo {
+                version,
+                libav: vodstudio::media::libav_version(),
+            },
+        }
     }
 }

@@ -29,7 +29,14 @@ fn bindings_name_the_commands_and_the_error_shape() {
     let path = dir.path().join("bindings.ts");
     vodstudio_app::export_bindings(&path).unwrap();
     let ts = std::fs::read_to_string(&path).unwrap();
-    for needle in ["appInfo", "probeFile", "\"probe_file\"", "AppError", "MediaInfo", "StreamDetails"] {
+    for needle in [
+        "appInfo",
+        "probeFile",
+        "\"probe_file\"",
+        "AppError",
+        "MediaInfo",
+        "StreamDetails",
+    ] {
         assert!(ts.contains(needle), "bindings lack {needle}:\n{ts}");
     }
 }

@@ -21,9 +21,19 @@ fn main_window(app: &App<MockRuntime>) -> WebviewWindow<MockRuntime> {
     if let Some(window) = app.get_webview_window("main") {
         return window;
     }
-    let config = app.config().app.windows.first().expect("tauri.conf.json declares a window");
-    assert_eq!(config.label, "main", "capabilities/default.json grants to the window labelled main");
-    WebviewWindowBuilder::from_config(app, config).unwrap().build().unwrap()
+    let config = app
+        .config()
+        .app
+        .windows
+        .first()
+        .expect("tauri.conf.json declares a window");
+    assert_eq!(
+        config.label, "main",
+        "capabilities/default.json grants to the window labelled main"
+    );
+    WebviewWindowBuilder::from_config(app, config)
+        .and_then(WebviewWindowBuilder::build)
+        .expect("create the main window on the mock runtime")
 }
 
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -31,12 +41,15 @@ fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result
         cmd: cmd.into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
+        url: "tauri://localhost".parse().expect("a valid URL"),
         body: InvokeBody::Json(args),
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
     };
-    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().unwrap())
+    get_ipc_response(window, request).map(|body| {
+        body.deserialize::<Value>()
+            .expect("commands answer with JSON")
+    })
 }
 
 /// A 2 s 320x240 H.264 + AAC clip, made with ffmpeg's lavfi sources.
@@ -44,9 +57,27 @@ fn make_clip(dir: &Path) -> PathBuf {
     let path = dir.join("clip.mp4");
     let status = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2"])
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2"])
-        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25:duration=2",
+        ])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000:duration=2",
+        ])
+        .args([
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ])
         .arg(&path)
         .status()
         .expect("run ffmpeg");
@@ -60,7 +91,10 @@ fn app_info_reports_the_version_and_libav() {
     let info = invoke(&main_window(&app), "app_info", json!({})).unwrap();
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
     let libav = info["libav"].as_str().unwrap();
-    assert!(libav.starts_with("libavformat "), "unexpected libav string {libav:?}");
+    assert!(
+        libav.starts_with("libavformat "),
+        "unexpected libav string {libav:?}"
+    );
 }
 
 #[test]
@@ -76,10 +110,19 @@ fn probe_file_returns_the_media_model() {
     let duration_s = info["duration_s"].as_f64().unwrap();
     assert!((1.9..=2.2).contains(&duration_s), "duration {duration_s}");
     let streams = info["streams"].as_array().unwrap();
-    let video = streams.iter().find(|s| s["type"] == "video").expect("a video stream");
-    assert_eq!((video["codec"].as_str(), video["width"].as_u64()), (Some("h264"), Some(320)));
+    let video = streams
+        .iter()
+        .find(|s| s["type"] == "video")
+        .expect("a video stream");
+    assert_eq!(
+        (video["codec"].as_str(), video["width"].as_u64()),
+        (Some("h264"), Some(320))
+    );
     assert_eq!(video["display_height"], 240);
-    let audio = streams.iter().find(|s| s["type"] == "audio").expect("an audio stream");
+    let audio = streams
+        .iter()
+        .find(|s| s["type"] == "audio")
+        .expect("an audio stream");
     assert_eq!(audio["sample_rate_hz"], 48000);
 }
 
@@ -92,7 +135,10 @@ fn probe_file_errors_keep_their_kind() {
     let missing = dir.path().join("nope.mov");
     let err = invoke(&window, "probe_file", json!({ "path": missing })).unwrap_err();
     assert_eq!(err["kind"], "not_found");
-    assert_eq!(err["message"], format!("{}: no such file", missing.display()));
+    assert_eq!(
+        err["message"],
+        format!("{}: no such file", missing.display())
+    );
 
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "not a video, just words").unwrap();
@@ -104,10 +150,15 @@ fn probe_file_errors_keep_their_kind() {
 fn windows_without_a_capability_cannot_call_commands() {
     let app = app();
     // Least privilege: capabilities/default.json grants our commands to "main" only.
-    let other = WebviewWindowBuilder::new(&app, "other", Default::default()).build().unwrap();
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .unwrap();
     let err = invoke(&other, "app_info", json!({})).unwrap_err();
     let message = err.as_str().unwrap_or_default();
-    assert!(message.contains("not allowed"), "expected an ACL denial, got {err}");
+    assert!(
+        message.contains("not allowed"),
+        "expected an ACL denial, got {err}"
+    );
     // The same command from the main window still works.
     assert!(invoke(&main_window(&app), "app_info", json!({})).is_ok());
 }
