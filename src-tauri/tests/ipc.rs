@@ -90,6 +90,8 @@ fn app_info_reports_the_version_and_libav() {
     let app = app();
     let info = invoke(&main_window(&app), "app_info", json!({})).unwrap();
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    // The state takes the Cargo version; Tauri's own (window title, bundle) must agree with it.
+    assert_eq!(info["version"], app.package_info().version.to_string());
     let libav = info["libav"].as_str().unwrap();
     assert!(
         libav.starts_with("libavformat "),
