@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a file is, for the pipeline: something with moving pictures, or sound only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum MediaKind {
     Video,
@@ -12,6 +13,7 @@ pub enum MediaKind {
 
 /// Everything vodstudio knows about a media file after probing it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct MediaInfo {
     /// The path as given.
     pub path: String,
@@ -29,6 +31,7 @@ pub struct MediaInfo {
 
 /// One stream of the container.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct StreamInfo {
     pub index: usize,
     pub codec: String,
@@ -45,6 +48,7 @@ pub struct StreamInfo {
 
 /// Per-type facts; serialised with a `type` tag (`video`, `audio`, `subtitle`, `data`, `attachment`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamDetails {
     Video(VideoInfo),
@@ -55,6 +59,7 @@ pub enum StreamDetails {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct VideoInfo {
     /// Coded size, as stored.
     pub width: u32,
@@ -86,6 +91,7 @@ pub struct VideoInfo {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum HdrFormat {
     Hdr10,
@@ -93,6 +99,7 @@ pub enum HdrFormat {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AudioInfo {
     pub channels: u32,
     /// e.g. `mono`, `stereo`, `5.1(side)`.
