@@ -19,7 +19,7 @@ APT_PACKAGES=(
   # WebKitGTK plays H.264/AAC HLS and DASH through GStreamer
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   # headless tests: X server, D-Bus session, keyring, WebDriver, screenshots, benchmarks
-  xvfb xauth dbus dbus-x11 gnome-keyring webkit2gtk-driver imagemagick hyperfine
+  xvfb xauth dbus dbus-x11 gnome-keyring webkit2gtk-driver imagemagick hyperfine time bc
 )
 
 missing=()

@@ -5,10 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-if [ -f ui/package.json ]; then
-  (cd ui && npm run --silent build)   # the app embeds ui/dist at compile time
-fi
+(cd ui && npm run --silent build)   # the app embeds ui/dist at compile time
 cargo test --workspace --locked "$@"
-if [ -f ui/package.json ] && grep -q '"test"' ui/package.json; then
-  (cd ui && npm test --silent)
-fi
+(cd ui && npm run --silent check && npm test --silent)

@@ -94,12 +94,33 @@ impl Uploader {
     }
 
     /// Uploads `req.file`, resuming an unfinished upload of the same file to the same key.
+    ///
+    /// Paused and offline uploads stay resumable (rerun to continue). Any other failure leaves
+    /// nothing half-done: the record is marked failed and the server's multipart upload aborted.
     pub async fn upload(
         &self,
         req: &UploadRequest,
         opts: &UploadOptions,
         control: &UploadControl,
         progress: &watch::Sender<UploadProgress>,
+    ) -> Result<UploadOutcome, UploadError> {
+        let mut current: Option<UploadRecord> = None;
+        let result = self.run(req, opts, control, progress, &mut current).await;
+        if let (Err(e), Some(rec)) = (&result, &current) {
+            if !matches!(e, UploadError::Paused | UploadError::Offline { .. } | UploadError::Canceled) {
+                self.discard(rec, &e.to_string(), UploadState::Failed).await;
+            }
+        }
+        result
+    }
+
+    async fn run(
+        &self,
+        req: &UploadRequest,
+        opts: &UploadOptions,
+        control: &UploadControl,
+        progress: &watch::Sender<UploadProgress>,
+        current: &mut Option<UploadRecord>,
     ) -> Result<UploadOutcome, UploadError> {
         let ops = S3Ops { client: &self.client, bucket: &req.bucket, key: &req.key };
         let identity = file_identity(&req.file).await?;
@@ -115,12 +136,13 @@ impl Uploader {
                 } else {
                     format!("a different file ({}) was being uploaded to this key; it was replaced", rec.file_path)
                 };
-                self.discard(&rec, &why).await;
+                self.discard(&rec, &why, UploadState::Canceled).await;
                 restarted_because = Some(why);
                 self.insert_record(req, &file_path, &identity, opts)?
             }
             None => self.insert_record(req, &file_path, &identity, opts)?,
         };
+        *current = Some(record.clone());
         let plan = PartPlan::new(record.file_size_bytes, record.part_size_bytes);
 
         // Which parts the server already has, agreed between our records and ListParts.
@@ -143,6 +165,7 @@ impl Uploader {
             },
         };
         record.s3_upload_id = Some(upload_id.clone());
+        *current = Some(record.clone());
 
         let bytes_reused: u64 = confirmed.values().map(|p| p.size_bytes).sum();
         let missing: Vec<u32> = (1..=plan.part_count()).filter(|n| !confirmed.contains_key(n)).collect();
@@ -217,6 +240,12 @@ impl Uploader {
         verify(&head, &record, &parts)?;
         let etag = if etag.is_empty() { head.etag.clone() } else { etag };
         self.store.set_upload_state(record.id, UploadState::Completed, None, Some(&etag))?;
+        // Sweep uploads of ours that a crash left behind in this bucket (best effort).
+        match self.abort_orphans(&req.bucket).await {
+            Ok(ids) if !ids.is_empty() => tracing::info!(count = ids.len(), bucket = %req.bucket, "aborted orphaned multipart uploads"),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "orphan sweep skipped"),
+        }
         Ok(UploadOutcome {
             record_id: record.id,
             bucket: req.bucket.clone(),
@@ -419,16 +448,16 @@ impl Uploader {
     }
 
     /// Drops an upload we will not finish: aborted on S3 (best effort; `abort_orphans` sweeps
-    /// what fails here) and marked canceled with the reason.
-    async fn discard(&self, rec: &UploadRecord, why: &str) {
+    /// what fails here) and moved to `state` with the reason.
+    async fn discard(&self, rec: &UploadRecord, why: &str, state: UploadState) {
         if let Some(id) = &rec.s3_upload_id {
             let ops = S3Ops { client: &self.client, bucket: &rec.bucket, key: &rec.key };
             if let Err(e) = ops.abort(id).await {
-                tracing::warn!(error = %e, key = %rec.key, "could not abort the replaced upload; it will be swept later");
+                tracing::warn!(error = %e, key = %rec.key, "could not abort the multipart upload; the orphan sweep will retry");
             }
         }
-        if let Err(e) = self.store.set_upload_state(rec.id, UploadState::Canceled, Some(why), None) {
-            tracing::warn!(error = %e, "could not mark the replaced upload canceled");
+        if let Err(e) = self.store.set_upload_state(rec.id, state, Some(why), None) {
+            tracing::warn!(error = %e, "could not record the upload's end");
         }
     }
 

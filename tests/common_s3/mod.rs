@@ -1,6 +1,8 @@
 //! Helpers for the local S3 tests: start a server on a temp dir, a real aws-sdk-s3 client for it,
 //! deterministic bytes, and a bare HTTP GET for presigned URLs.
 
+#![allow(dead_code)] // each test binary uses its own subset of these helpers
+
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::Client;

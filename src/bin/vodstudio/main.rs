@@ -1,5 +1,6 @@
 //! The `vodstudio` command line: the same core the desktop app uses, for terminals and scripts.
 
+mod local_cmd;
 mod output;
 mod probe_cmd;
 mod thumbnail_cmd;
@@ -36,6 +37,8 @@ enum Command {
     Upload(upload_cmd::UploadArgs),
     /// List unfinished uploads, or abort one.
     Uploads(upload_cmd::UploadsArgs),
+    /// The embedded local backend (an S3-compatible server on 127.0.0.1).
+    Local(local_cmd::Args),
 }
 
 fn init_logging(verbose: u8) {
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
             Command::Thumbnail(args) => thumbnail_cmd::run(args, cli.json).await,
             Command::Upload(args) => upload_cmd::upload(args, cli.json, data_dir).await,
             Command::Uploads(args) => upload_cmd::uploads(args, cli.json, data_dir).await,
+            Command::Local(args) => local_cmd::run(args, data_dir).await,
         }
     });
     match result {
