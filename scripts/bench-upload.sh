@@ -10,7 +10,7 @@ SIZE_GIB="${SIZE_GIB:-1}"; BIG_GIB="${BIG_GIB:-5}"
 command -v aws >/dev/null || python3 -m pip install --quiet awscli
 command -v /usr/bin/time >/dev/null || scripts/setup.sh
 cargo build --release --locked --quiet --bin vodstudio
-BIN="$(pwd)/${CARGO_TARGET_DIR:-target}/release/vodstudio"
+BIN="$(realpath "${CARGO_TARGET_DIR:-target}")/release/vodstudio"
 work=$(mktemp -d); server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
@@ -18,6 +18,7 @@ trap cleanup EXIT
 "$BIN" local serve --data "$work/local" --bucket bench > "$work/env" 2> "$work/server.log" &
 server=$!
 for _ in $(seq 100); do [ "$(wc -l < "$work/env")" -ge 4 ] && break; sleep 0.1; done
+[ "$(wc -l < "$work/env")" -ge 4 ] || { echo "the local backend did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
 set -a; . "$work/env"; set +a
 export AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE

@@ -248,14 +248,14 @@ async fn kill_dash_nine_at_random_points_then_rerun_gives_the_same_object() {
     let mut resumed_with_reuse = 0;
     for trial in 0..4u64 {
         let key = format!("trial-{trial}");
-        let mut child = cli_upload(&env, &file, &key, &["--limit-rate", "40M", "--concurrency", "2"])
+        let mut child = cli_upload(&env, &file, &key, &["--limit-rate", "30M", "--concurrency", "2"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .unwrap();
-        // Somewhere between "just started" and "nearly done" (the capped run takes ~1.5 s).
-        tokio::time::sleep(Duration::from_millis(150 + fastrand::u64(0..1200))).await;
+        // Somewhere between "just started" and "nearly done" (the capped run takes ~2 s).
+        tokio::time::sleep(Duration::from_millis(200 + fastrand::u64(0..1600))).await;
         child.kill().await.unwrap(); // SIGKILL, then reaped
 
         let out = cli_upload(&env, &file, &key, &[]).output().await.unwrap();

@@ -2,13 +2,11 @@
 //! concurrency, records each confirmed part before moving on, completes and verifies.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Read, Seek, SeekFrom};
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures::StreamExt;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::watch;
@@ -18,7 +16,7 @@ use super::error::{S3Failure, S3FailureKind, UploadError};
 use super::identity::FileIdentity;
 use super::plan::{part_size_for, PartPlan};
 use super::progress::{RateMeter, UploadProgress};
-use super::s3ops::{composite_crc32c, crc32c_b64, S3Ops, ServerPart};
+use super::s3ops::{composite_crc32c, crc32c_of_range, S3Ops, ServerPart};
 use crate::limits;
 use crate::queue::{NewUpload, PartRecord, Store, UploadRecord, UploadState};
 
@@ -374,8 +372,8 @@ impl Uploader {
             if sp.size_bytes != expected_len {
                 continue;
             }
-            let data = read_part(file, plan, sp.part_number).await?;
-            let local = crc32c_b64(&data);
+            let (offset, len) = plan.range(sp.part_number);
+            let local = range_checksum(file, offset, len, sp.part_number).await?;
             if sp.checksum.as_deref() == Some(local.as_str()) {
                 let part = PartRecord { part_number: sp.part_number, size_bytes: sp.size_bytes, etag: sp.etag, checksum: local };
                 self.store_part(record.id, &part).await?;
@@ -386,22 +384,22 @@ impl Uploader {
     }
 
     async fn send_part(&self, ctx: &PartContext<'_>, n: u32, control: &UploadControl) -> Result<PartRecord, UploadError> {
-        let data = read_part(ctx.file, &ctx.plan, n).await?;
-        let checksum = crc32c_b64(&data);
+        let (offset, len) = ctx.plan.range(n);
+        let checksum = range_checksum(ctx.file, offset, len, n).await?;
         if let Some(limiter) = ctx.limiter {
-            let kib = NonZeroU32::new((data.len() as u64).div_ceil(KIB).max(1) as u32).unwrap_or(NonZeroU32::MIN);
+            let kib = NonZeroU32::new(len.div_ceil(KIB).max(1) as u32).unwrap_or(NonZeroU32::MIN);
             // Capacity is sized for a whole part at creation, so this cannot be refused.
             let _ = limiter.until_n_ready(kib).await;
         }
-        let size_bytes = data.len() as u64;
-        let (etag, echoed) =
-            self.retry(ctx.ops, control, || ctx.ops.upload_part(ctx.upload_id, n, data.clone(), &checksum)).await?;
+        let (etag, echoed) = self
+            .retry(ctx.ops, control, || ctx.ops.upload_part(ctx.upload_id, n, ctx.file, offset, len, &checksum))
+            .await?;
         if let Some(echoed) = echoed.filter(|e| *e != checksum) {
             return Err(UploadError::Verification(format!(
                 "part {n}: the server stored checksum {echoed}, the file's bytes give {checksum}"
             )));
         }
-        Ok(PartRecord { part_number: n, size_bytes, etag, checksum })
+        Ok(PartRecord { part_number: n, size_bytes: len, etag, checksum })
     }
 
     /// Runs one request, retrying transient failures with exponential backoff and jitter.
@@ -531,7 +529,9 @@ fn backoff(attempt: u32) -> Duration {
 
 fn rate_limiter(bytes_per_s: u64, part_size_bytes: u64) -> Arc<DefaultDirectRateLimiter> {
     let per_s = NonZeroU32::new(bytes_per_s.div_ceil(KIB).clamp(1, u64::from(u32::MAX)) as u32).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(part_size_bytes.div_ceil(KIB).max(u64::from(per_s.get())) as u32).unwrap_or(per_s);
+    // A burst of one part: enough for `until_n_ready(part)` to be granted, small enough that the
+    // cap holds from the first second (a larger burst would send that much unthrottled).
+    let burst = NonZeroU32::new(part_size_bytes.div_ceil(KIB).clamp(1, u64::from(u32::MAX)) as u32).unwrap_or(per_s);
     Arc::new(RateLimiter::direct(Quota::per_second(per_s).allow_burst(burst)))
 }
 
@@ -543,19 +543,13 @@ async fn file_identity(path: &Path) -> Result<FileIdentity, UploadError> {
         .map_err(|e| UploadError::File { path: e.path, detail: e.source.to_string() })
 }
 
-async fn read_part(file: &Path, plan: &PartPlan, n: u32) -> Result<Bytes, UploadError> {
-    let (offset, len) = plan.range(n);
+async fn range_checksum(file: &Path, offset: u64, len: u64, n: u32) -> Result<String, UploadError> {
     let path = file.to_path_buf();
-    let read = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
-        let mut f = std::fs::File::open(&path)?;
-        f.seek(SeekFrom::Start(offset))?;
-        let mut buf = vec![0u8; len as usize];
-        f.read_exact(&mut buf)?;
-        Ok(buf)
-    });
     let err = |detail: String| UploadError::File { path: file.to_path_buf(), detail };
-    let buf = read.await.map_err(|e| err(e.to_string()))?.map_err(|e| err(format!("part {n}: {e}")))?;
-    Ok(Bytes::from(buf))
+    tokio::task::spawn_blocking(move || crc32c_of_range(&path, offset, len))
+        .await
+        .map_err(|e| err(e.to_string()))?
+        .map_err(|e| err(format!("part {n}: {e}")))
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! The multipart contract on aws-sdk-s3 — create, upload part, list parts, complete, abort, head —
 //! each returning our own types, so the driver never touches SDK error plumbing.
 
-use aws_sdk_s3::primitives::ByteStream;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart};
-use bytes::Bytes;
 
 use super::error::S3Failure;
 use crate::limits::UPLOAD_LIST_PARTS_PAGE;
@@ -50,14 +52,32 @@ impl S3Ops<'_> {
         out.upload_id.ok_or_else(|| missing("CreateMultipartUpload", "UploadId"))
     }
 
+    /// Uploads bytes `offset..offset+len` of `file` as part `part_number`, streamed from disk
+    /// (memory per part in flight is one small buffer, whatever the part size).
     pub async fn upload_part(
         &self,
         upload_id: &str,
         part_number: u32,
-        body: Bytes,
+        file: &Path,
+        offset: u64,
+        len: u64,
         checksum_crc32c: &str,
     ) -> Result<(String, Option<String>), S3Failure> {
         let op = format!("UploadPart {part_number}");
+        let body = ByteStream::read_from()
+            .path(file)
+            .offset(offset)
+            .length(Length::Exact(len))
+            .buffer_size(STREAM_BUFFER_BYTES)
+            .build()
+            .await
+            .map_err(|e| S3Failure {
+                operation: op.clone(),
+                kind: super::error::S3FailureKind::Other,
+                code: None,
+                status: None,
+                message: format!("cannot read {}: {e}", file.display()),
+            })?;
         let out = self
             .client
             .upload_part()
@@ -65,9 +85,9 @@ impl S3Ops<'_> {
             .key(self.key)
             .upload_id(upload_id)
             .part_number(part_number as i32)
-            .content_length(body.len() as i64)
+            .content_length(len as i64)
             .checksum_crc32_c(checksum_crc32c)
-            .body(ByteStream::from(body))
+            .body(body)
             .send()
             .await
             .map_err(|e| S3Failure::from_sdk(op.clone(), e))?;
@@ -172,6 +192,33 @@ fn missing(op: &str, what: &str) -> S3Failure {
     }
 }
 
+/// Read buffer for streaming parts from disk and for checksumming them.
+const STREAM_BUFFER_BYTES: usize = 256 * 1024;
+
+/// CRC32C of bytes `offset..offset+len` of `file`, read in small chunks. Blocking.
+pub(crate) fn crc32c_of_range(file: &Path, offset: u64, len: u64) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(file)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let mut reader = f.take(len);
+    let mut buf = vec![0u8; STREAM_BUFFER_BYTES];
+    let (mut crc, mut read) = (0u32, 0u64);
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        crc = crc32c::crc32c_append(crc, &buf[..n]);
+        read += n as u64;
+    }
+    if read != len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("expected {len} bytes at offset {offset}, the file has {read}: it shrank"),
+        ));
+    }
+    Ok(base64_simd::STANDARD.encode_to_string(crc.to_be_bytes()))
+}
+
 /// CRC32C of `data` as S3 writes it: base64 of the big-endian 4 bytes.
 pub(crate) fn crc32c_b64(data: &[u8]) -> String {
     base64_simd::STANDARD.encode_to_string(crc32c::crc32c(data).to_be_bytes())
@@ -195,6 +242,16 @@ mod tests {
     fn crc32c_matches_the_published_check_value() {
         // CRC-32C of "123456789" is 0xE3069283.
         assert_eq!(crc32c_b64(b"123456789"), base64_simd::STANDARD.encode_to_string([0xE3, 0x06, 0x92, 0x83]));
+    }
+
+    #[test]
+    fn range_checksum_equals_the_in_memory_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let data: Vec<u8> = (0..1_000_000u32).map(|i| (i * 7 % 256) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        assert_eq!(crc32c_of_range(&path, 1000, 600_000).unwrap(), crc32c_b64(&data[1000..601_000]));
+        assert!(crc32c_of_range(&path, 900_000, 200_000).is_err(), "past the end");
     }
 
     #[test]
