@@ -4,4 +4,5 @@
 //! Per DESIGN, no client module of the core imports `local`: only binaries and tests start it.
 
 pub mod mediaconvert;
+pub mod mediaconvert_api;
 pub mod s3;
