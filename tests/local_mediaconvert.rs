@@ -8,7 +8,9 @@ use aws_sdk_mediaconvert::error::ProvideErrorMetadata as _;
 use aws_sdk_mediaconvert::types::{JobPhase, JobStatus, Order};
 use common_mc::*;
 use serde_json::{json, Value};
-use vodstudio::local::mediaconvert_api::error_codes;
+use vodstudio::local::mediaconvert_api::{error_codes, LocalMediaConvert, LocalMediaConvertConfig};
+use vodstudio::local::watch::{WatchConfig, DEFAULT_PRESET_JSON};
+use vodstudio::local::{LocalBackend, LocalBackendConfig};
 
 /// One FILE_GROUP MP4 at 320x180: the cheapest real transcode.
 fn small_mp4_settings(input: &str, dest: &str) -> Value {
@@ -293,12 +295,74 @@ async fn jobs_survive_a_restart_and_an_interrupted_job_is_resumed() {
     assert_eq!(before.status(), Some(&JobStatus::Error), "finished jobs keep their state");
     assert_eq!(create_job(&mc, &av1_settings(), Some("done-token"), &[]).await.id(), Some(finished_id.as_str()), "tokens survive too");
     let job = wait_terminal(&mc, &id).await;
-    if seen.status() == Some(&JobStatus::Progressing) {
-        assert!(matches!(job.status(), Some(JobStatus::Complete | JobStatus::Error)), "{:?}", job.status());
-    }
+    assert!(matches!(seen.status(), Some(JobStatus::Progressing | JobStatus::Complete)), "{:?}", seen.status());
     assert_eq!(job.status(), Some(&JobStatus::Complete), "error: {:?}", job.error_message());
     let s3 = s3_client(&backend);
     s3.head_object().bucket("media").key("r1/mp4/clip_small.mp4").send().await.expect("output of the resumed job");
     assert_eq!(mc.list_jobs().send().await.expect("ListJobs").jobs().len(), 2);
+    backend.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_non_loopback_binds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = LocalMediaConvertConfig {
+        bind: std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
+        ..LocalMediaConvertConfig::new(dir.path(), "http://127.0.0.1:9")
+    };
+    let err = LocalMediaConvert::start(config).await.err().expect("0.0.0.0 is refused");
+    assert_eq!(err.kind(), "non_loopback_bind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_folder_starts_one_job_per_finished_upload() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let watch = WatchConfig {
+        watch_bucket: "watch".into(),
+        media_bucket: "media".into(),
+        preset: serde_json::from_str(DEFAULT_PRESET_JSON).expect("preset"),
+    };
+    let backend = LocalBackend::start(LocalBackendConfig { watch: Some(watch), ..LocalBackendConfig::new(dir.path().join("data")) })
+        .await
+        .expect("backend starts");
+    let (mc, s3) = (mc_client(&backend), s3_client(&backend));
+    create_buckets(&s3, &["watch", "media"]).await;
+
+    // None of these may start a job: a chunk piece, a key outside inputs/, an unfinished multipart upload.
+    s3.put_object().bucket("watch").key("inputs/w1/clip.mp4.CHUNK1").body(vec![1u8; 64].into()).send().await.expect("put chunk");
+    s3.put_object().bucket("watch").key("other/clip.mp4").body(vec![1u8; 64].into()).send().await.expect("put other");
+    let upload_id = s3.create_multipart_upload().bucket("watch").key("inputs/w2/big.mp4").send().await.expect("create MPU");
+    s3.upload_part()
+        .bucket("watch")
+        .key("inputs/w2/big.mp4")
+        .upload_id(upload_id.upload_id().expect("upload id"))
+        .part_number(1)
+        .body(vec![2u8; 1024].into())
+        .send()
+        .await
+        .expect("upload part");
+
+    let input = make_input(dir.path(), "clip.mp4", "320x180", 4);
+    upload(&s3, "watch", "inputs/w1/clip.mp4", &input).await;
+    // Events are handled in order, so once this upload's job exists the earlier ones were seen.
+    let mut jobs = Vec::new();
+    for _ in 0..2000 {
+        jobs = mc.list_jobs().send().await.expect("ListJobs").jobs().to_vec();
+        if !jobs.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(jobs.len(), 1, "exactly one job: {jobs:?}");
+    let job = &jobs[0];
+    assert_eq!(job.user_metadata().and_then(|m| m.get("assetId")).map(String::as_str), Some("w1"));
+    let settings = job.settings().expect("settings echoed in wire casing");
+    assert_eq!(settings.inputs()[0].file_input(), Some("s3://watch/inputs/w1/clip.mp4"));
+    let hls = settings.output_groups()[0].output_group_settings().and_then(|g| g.hls_group_settings()).expect("HLS group");
+    assert_eq!(hls.destination(), Some("s3://media/w1/hls/"));
+
+    let done = wait_terminal(&mc, job.id().expect("id")).await;
+    assert_eq!(done.status(), Some(&JobStatus::Complete), "error: {:?}", done.error_message());
+    s3.head_object().bucket("media").key("w1/hls/clip.m3u8").send().await.expect("HLS master of the watched upload");
     backend.shutdown().await;
 }

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::error::{ApiError, LocalMediaConvertError};
-use super::model::{now_epoch_s, Job, JobPhase, JobStatus, StoredJob, Timing, ECHOED_MEMBERS};
+use super::model::{now_epoch_s, wire_keys, Job, JobPhase, JobStatus, StoredJob, Timing, ECHOED_MEMBERS};
 use super::runner::{self, Runner};
 use super::store::JobFiles;
 
@@ -170,7 +170,7 @@ impl Jobs {
                 queue: new
                     .queue
                     .unwrap_or_else(|| format!("arn:aws:mediaconvert:{}:{LOCAL_ACCOUNT_ID}:queues/Default", self.region)),
-                settings: new.settings,
+                settings: wire_keys(&new.settings),
                 user_metadata: new.user_metadata,
                 client_request_token: new.client_request_token,
                 output_group_details: None,

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::local::mediaconvert::USER_NAMED_MAPS;
+
 /// Request members of CreateJob that MediaConvert echoes in the job unchanged.
 pub(crate) const ECHOED_MEMBERS: &[&str] = &[
     "accelerationSettings",
@@ -114,4 +116,52 @@ pub(crate) fn now_epoch_s() -> f64 {
         .map(|d| d.as_millis())
         .unwrap_or_default();
     ms as f64 / 1000.0
+}
+
+/// Settings in wire casing (camelCase member names), whatever casing the job was sent in:
+/// MediaConvert echoes camelCase, and the SDKs only read that. Keys of user-named maps
+/// (`audioSelectors` names…) are data and stay as written.
+pub(crate) fn wire_keys(settings: &Value) -> Value {
+    fn convert(value: &Value, user_named: bool) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(key, child)| {
+                        let pascal = upper_first(key);
+                        let child = convert(child, USER_NAMED_MAPS.contains(&pascal.as_str()));
+                        (if user_named { key.clone() } else { lower_first(key) }, child)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|v| convert(v, false)).collect()),
+            other => other.clone(),
+        }
+    }
+    convert(settings, false)
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
+}
+
+fn upper_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_echoed_in_wire_casing() {
+        let console = serde_json::json!({"Inputs": [{"FileInput": "s3://b/k", "AudioSelectors": {"Audio Selector 1": {"DefaultSelection": "DEFAULT"}}}],
+            "OutputGroups": [{"Outputs": [{"VideoDescription": {"CodecSettings": {"H264Settings": {"GopSize": 2}}}}]}]});
+        let wire = wire_keys(&console);
+        assert_eq!(wire["inputs"][0]["fileInput"], "s3://b/k");
+        assert_eq!(wire["inputs"][0]["audioSelectors"]["Audio Selector 1"]["defaultSelection"], "DEFAULT");
+        assert_eq!(wire["outputGroups"][0]["outputs"][0]["videoDescription"]["codecSettings"]["h264Settings"]["gopSize"], 2);
+        assert_eq!(wire_keys(&wire), wire, "wire casing is kept");
+    }
 }
