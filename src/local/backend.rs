@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use super::mediaconvert_api::{LocalMediaConvert, LocalMediaConvertConfig, LocalMediaConvertError, LocalMediaConvertHandle};
+use super::mediaconvert_api::{
+    LocalMediaConvert, LocalMediaConvertConfig, LocalMediaConvertError, LocalMediaConvertHandle,
+};
 use super::s3::{LocalS3, LocalS3Config, LocalS3Error, LocalS3Handle};
 use super::watch::{self, WatchConfig};
 
@@ -27,7 +29,12 @@ pub struct LocalBackendConfig {
 impl LocalBackendConfig {
     /// Free ports, no watch folder.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        Self { data_dir: data_dir.into(), s3_port: 0, mediaconvert_port: 0, watch: None }
+        Self {
+            data_dir: data_dir.into(),
+            s3_port: 0,
+            mediaconvert_port: 0,
+            watch: None,
+        }
     }
 }
 
@@ -75,9 +82,19 @@ impl LocalBackend {
         let mediaconvert = Arc::new(mediaconvert);
         let watch_stop = CancellationToken::new();
         let watch_task = config.watch.map(|watch_config| {
-            tokio::spawn(watch::run(s3.subscribe(), Arc::clone(&mediaconvert), watch_config, watch_stop.clone()))
+            tokio::spawn(watch::run(
+                s3.subscribe(),
+                Arc::clone(&mediaconvert),
+                watch_config,
+                watch_stop.clone(),
+            ))
         });
-        Ok(Self { s3, mediaconvert, watch_stop, watch_task })
+        Ok(Self {
+            s3,
+            mediaconvert,
+            watch_stop,
+            watch_task,
+        })
     }
 
     /// Stops the watch folder, then MediaConvert (its running jobs resume on the next start),

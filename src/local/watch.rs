@@ -40,14 +40,24 @@ pub fn job_for(event: &ObjectCreated, config: &WatchConfig) -> Option<NewJob> {
         Some((asset, _)) if !asset.is_empty() => asset.to_owned(),
         _ => {
             let name = rest.rsplit('/').next().unwrap_or(rest);
-            name.rsplit_once('.').map(|(stem, _)| stem).filter(|s| !s.is_empty()).unwrap_or(name).to_owned()
+            name.rsplit_once('.')
+                .map(|(stem, _)| stem)
+                .filter(|s| !s.is_empty())
+                .unwrap_or(name)
+                .to_owned()
         }
     };
     // One casing (the console's PascalCase) whatever the preset used; the engine reads either.
     let preset = normalize_keys(&config.preset);
     let mut settings = preset.get("Settings").unwrap_or(&preset).clone();
-    let input = settings.get_mut("Inputs").and_then(|i| i.get_mut(0)).and_then(Value::as_object_mut)?;
-    input.insert("FileInput".into(), Value::String(format!("s3://{}/{}", event.bucket, event.key)));
+    let input = settings
+        .get_mut("Inputs")
+        .and_then(|i| i.get_mut(0))
+        .and_then(Value::as_object_mut)?;
+    input.insert(
+        "FileInput".into(),
+        Value::String(format!("s3://{}/{}", event.bucket, event.key)),
+    );
     redirect_destinations(&mut settings, &config.media_bucket, &asset);
     let mut metadata = Map::new();
     metadata.insert("assetId".into(), Value::String(asset));
@@ -58,7 +68,8 @@ pub fn job_for(event: &ObjectCreated, config: &WatchConfig) -> Option<NewJob> {
 
 /// `name.CHUNK3`: a piece of a chunked upload, not a finished file.
 fn is_chunk(key: &str) -> bool {
-    key.rsplit_once(".CHUNK").is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    key.rsplit_once(".CHUNK")
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Every `Destination` `s3://<any>/<placeholder>/<rest>` becomes `s3://<media>/<asset>/<rest>`.
@@ -81,7 +92,9 @@ fn redirect_destinations(value: &mut Value, media_bucket: &str, asset: &str) {
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| redirect_destinations(v, media_bucket, asset)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| redirect_destinations(v, media_bucket, asset)),
         _ => {}
     }
 }
@@ -100,14 +113,23 @@ pub(crate) async fn run(
         };
         match event {
             Ok(event) => {
-                let Some(job) = job_for(&event, &config) else { continue };
+                let Some(job) = job_for(&event, &config) else {
+                    continue;
+                };
                 match mediaconvert.submit(job) {
-                    Ok(job) => tracing::info!(job = job.id, key = event.key, "watch folder: job submitted"),
-                    Err(e) => tracing::error!(key = event.key, error = %e, "watch folder: job not submitted"),
+                    Ok(job) => {
+                        tracing::info!(job = job.id, key = event.key, "watch folder: job submitted")
+                    }
+                    Err(e) => {
+                        tracing::error!(key = event.key, error = %e, "watch folder: job not submitted")
+                    }
                 }
             }
             Err(broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(missed = n, "watch folder: fell behind the S3 events; some uploads started no job")
+                tracing::warn!(
+                    missed = n,
+                    "watch folder: fell behind the S3 events; some uploads started no job"
+                )
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }
@@ -127,7 +149,12 @@ mod tests {
     }
 
     fn event(bucket: &str, key: &str) -> ObjectCreated {
-        ObjectCreated { bucket: bucket.into(), key: key.into(), size_bytes: 1, etag: "e".into() }
+        ObjectCreated {
+            bucket: bucket.into(),
+            key: key.into(),
+            size_bytes: 1,
+            etag: "e".into(),
+        }
     }
 
     #[test]
@@ -144,9 +171,13 @@ mod tests {
     #[test]
     fn fills_in_the_input_and_the_asset_destinations() {
         let job = job_for(&event("watch", "inputs/a1/trip.mov"), &config()).expect("job");
-        assert_eq!(job.settings["Inputs"][0]["FileInput"], "s3://watch/inputs/a1/trip.mov");
         assert_eq!(
-            job.settings["OutputGroups"][0]["OutputGroupSettings"]["HlsGroupSettings"]["Destination"],
+            job.settings["Inputs"][0]["FileInput"],
+            "s3://watch/inputs/a1/trip.mov"
+        );
+        assert_eq!(
+            job.settings["OutputGroups"][0]["OutputGroupSettings"]["HlsGroupSettings"]
+                ["Destination"],
             "s3://media/a1/hls/"
         );
         assert_eq!(job.user_metadata["assetId"], "a1");

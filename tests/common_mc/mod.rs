@@ -11,18 +11,26 @@ use aws_sdk_mediaconvert::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_mediaconvert::types::{Job, JobSettings, JobStatus};
 use aws_sdk_mediaconvert::Client;
 use aws_smithy_types::body::SdkBody;
-use serde_json::Value;
+use serde_json::{json, Value};
 use vodstudio::local::{LocalBackend, LocalBackendConfig};
 
 pub const ROLE: &str = "arn:aws:iam::000000000000:role/MediaConvertRole";
 
 pub async fn start(dir: &Path) -> LocalBackend {
-    LocalBackend::start(LocalBackendConfig::new(dir)).await.expect("local backend starts")
+    LocalBackend::start(LocalBackendConfig::new(dir))
+        .await
+        .expect("local backend starts")
 }
 
 pub fn mc_client_with(b: &LocalBackend, secret: &str) -> Client {
     let mc = &b.mediaconvert;
-    let creds = Credentials::new(mc.credentials().access_key_id.clone(), secret.to_owned(), None, None, "local-mc-test");
+    let creds = Credentials::new(
+        mc.credentials().access_key_id.clone(),
+        secret.to_owned(),
+        None,
+        None,
+        "local-mc-test",
+    );
     let conf = aws_sdk_mediaconvert::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(mc.region().to_owned()))
@@ -62,7 +70,17 @@ pub fn make_input(dir: &Path, name: &str, size: &str, seconds: u32) -> std::path
         .arg(format!("testsrc2=size={size}:rate=25:duration={seconds}"))
         .args(["-f", "lavfi", "-i"])
         .arg(format!("sine=frequency=440:duration={seconds}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ])
         .arg(&path)
         .status()
         .expect("ffmpeg runs");
@@ -72,19 +90,34 @@ pub fn make_input(dir: &Path, name: &str, size: &str, seconds: u32) -> std::path
 
 pub async fn create_buckets(s3: &aws_sdk_s3::Client, names: &[&str]) {
     for name in names {
-        s3.create_bucket().bucket(*name).send().await.expect("create bucket");
+        s3.create_bucket()
+            .bucket(*name)
+            .send()
+            .await
+            .expect("create bucket");
     }
 }
 
 pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, file: &Path) {
-    let body = aws_sdk_s3::primitives::ByteStream::from_path(file).await.expect("read input");
-    s3.put_object().bucket(bucket).key(key).body(body).send().await.expect("upload input");
+    let body = aws_sdk_s3::primitives::ByteStream::from_path(file)
+        .await
+        .expect("read input");
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body)
+        .send()
+        .await
+        .expect("upload input");
 }
 
 /// `presets/<name>.json` as the console exports it (PascalCase).
 pub fn preset(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets").join(format!("{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read preset")).expect("preset is JSON")
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("presets")
+        .join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read preset"))
+        .expect("preset is JSON")
 }
 
 /// The preset's settings in wire casing (camelCase), reading `input` and writing under
@@ -103,8 +136,13 @@ pub fn to_camel(v: &Value) -> Value {
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, v)| {
-                    let ident = k.chars().all(|c| c.is_ascii_alphanumeric()) && k.starts_with(|c: char| c.is_ascii_uppercase());
-                    let key = if ident { format!("{}{}", k[..1].to_ascii_lowercase(), &k[1..]) } else { k.clone() };
+                    let ident = k.chars().all(|c| c.is_ascii_alphanumeric())
+                        && k.starts_with(|c: char| c.is_ascii_uppercase());
+                    let key = if ident {
+                        format!("{}{}", k[..1].to_ascii_lowercase(), &k[1..])
+                    } else {
+                        k.clone()
+                    };
                     (key, to_camel(v))
                 })
                 .collect(),
@@ -119,7 +157,12 @@ fn retarget(v: &mut Value, media_bucket: &str, asset: &str) {
         Value::Object(m) => {
             for (k, v) in m.iter_mut() {
                 match v {
-                    Value::String(s) if k == "destination" => *s = s.replace("s3://media-bucket/ASSET/", &format!("s3://{media_bucket}/{asset}/")),
+                    Value::String(s) if k == "destination" => {
+                        *s = s.replace(
+                            "s3://media-bucket/ASSET/",
+                            &format!("s3://{media_bucket}/{asset}/"),
+                        )
+                    }
                     _ => retarget(v, media_bucket, asset),
                 }
             }
@@ -131,8 +174,17 @@ fn retarget(v: &mut Value, media_bucket: &str, asset: &str) {
 
 /// CreateJob with `settings` sent as raw JSON: the SDK's typed `JobSettings` cannot be built from
 /// a template without dropping keys, so the serialized body's `settings` is swapped before signing.
-pub async fn create_job(c: &Client, settings: &Value, token: Option<&str>, metadata: &[(&str, &str)]) -> Job {
-    let mut req = c.create_job().role(ROLE).settings(JobSettings::builder().build()).set_client_request_token(token.map(str::to_owned));
+pub async fn create_job(
+    c: &Client,
+    settings: &Value,
+    token: Option<&str>,
+    metadata: &[(&str, &str)],
+) -> Job {
+    let mut req = c
+        .create_job()
+        .role(ROLE)
+        .settings(JobSettings::builder().build())
+        .set_client_request_token(token.map(str::to_owned));
     for (k, v) in metadata {
         req = req.user_metadata(*k, *v);
     }
@@ -140,10 +192,13 @@ pub async fn create_job(c: &Client, settings: &Value, token: Option<&str>, metad
     let out = req
         .customize()
         .mutate_request(move |http| {
-            let mut body: Value = serde_json::from_slice(http.body().bytes().expect("in-memory body")).expect("JSON body");
+            let mut body: Value =
+                serde_json::from_slice(http.body().bytes().expect("in-memory body"))
+                    .expect("JSON body");
             body["settings"] = settings.clone();
             let bytes = serde_json::to_vec(&body).expect("serialize");
-            http.headers_mut().insert("content-length", bytes.len().to_string());
+            http.headers_mut()
+                .insert("content-length", bytes.len().to_string());
             *http.body_mut() = SdkBody::from(bytes);
         })
         .send()
@@ -153,7 +208,13 @@ pub async fn create_job(c: &Client, settings: &Value, token: Option<&str>, metad
 }
 
 pub async fn get_job(c: &Client, id: &str) -> Job {
-    c.get_job().id(id).send().await.expect("GetJob").job.expect("job in response")
+    c.get_job()
+        .id(id)
+        .send()
+        .await
+        .expect("GetJob")
+        .job
+        .expect("job in response")
 }
 
 /// Polls GetJob until `done` holds. The poll interval is not an assertion: the bound only keeps a
@@ -170,5 +231,78 @@ pub async fn wait_for(c: &Client, id: &str, done: impl Fn(&Job) -> bool) -> Job 
 }
 
 pub async fn wait_terminal(c: &Client, id: &str) -> Job {
-    wait_for(c, id, |j| matches!(j.status(), Some(JobStatus::Complete | JobStatus::Error | JobStatus::Canceled))).await
+    wait_for(c, id, |j| {
+        matches!(
+            j.status(),
+            Some(JobStatus::Complete | JobStatus::Error | JobStatus::Canceled)
+        )
+    })
+    .await
+}
+
+/// One FILE_GROUP MP4 at 320x180: the cheapest real transcode.
+pub fn small_mp4_settings(input: &str, dest: &str) -> Value {
+    json!({
+        "inputs": [{ "fileInput": input }],
+        "outputGroups": [{
+            "outputGroupSettings": { "type": "FILE_GROUP_SETTINGS", "fileGroupSettings": { "destination": dest } },
+            "outputs": [{
+                "nameModifier": "_small",
+                "containerSettings": { "container": "MP4" },
+                "videoDescription": { "width": 320, "height": 180,
+                    "codecSettings": { "codec": "H_264", "h264Settings": { "rateControlMode": "CBR", "bitrate": 300000 } } }
+            }]
+        }]
+    })
+}
+
+pub fn av1_settings() -> Value {
+    json!({
+        "inputs": [{ "fileInput": "s3://watch/inputs/none.mp4" }],
+        "outputGroups": [{
+            "outputGroupSettings": { "type": "FILE_GROUP_SETTINGS", "fileGroupSettings": { "destination": "s3://media/x/" } },
+            "outputs": [{
+                "containerSettings": { "container": "MP4" },
+                "videoDescription": { "codecSettings": { "codec": "AV1", "av1Settings": { "rateControlMode": "QVBR" } } }
+            }]
+        }]
+    })
+}
+
+/// GetJob's body as JSON, fetched through the SDK (its buffered response body, captured).
+pub async fn raw_get_job(backend: &LocalBackend, id: &str) -> Value {
+    let client = mc_client(backend);
+    let captured = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&captured);
+    client
+        .get_job()
+        .id(id)
+        .customize()
+        .interceptor(CaptureBody(sink))
+        .send()
+        .await
+        .expect("GetJob");
+    let bytes = captured.lock().expect("lock").clone();
+    serde_json::from_slice(&bytes).expect("JSON body")
+}
+
+#[derive(Debug)]
+pub struct CaptureBody(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for CaptureBody {
+    fn name(&self) -> &'static str {
+        "CaptureBody"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef<'_>,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Some(bytes) = context.response().body().bytes() {
+            *self.0.lock().expect("lock") = bytes.to_vec();
+        }
+        Ok(())
+    }
 }

@@ -16,23 +16,40 @@ pub enum LocalMediaConvertError {
     NonLoopbackBind { addr: SocketAddr },
 
     #[error("bind the local MediaConvert API to {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 
     #[error("{action} \"{}\": {source}", path.display())]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     /// A job file of the data dir is not what this server wrote.
     #[error("read local MediaConvert job \"{}\": {source}", path.display())]
-    CorruptJob { path: PathBuf, source: serde_json::Error },
+    CorruptJob {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
 
     #[error(transparent)]
     Credentials(#[from] crate::local::s3::LocalS3Error),
 }
 
 impl LocalMediaConvertError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| Self::Io { action, path, source }
+        move |source| Self::Io {
+            action,
+            path,
+            source,
+        }
     }
 
     /// A stable, machine-readable name for each kind of failure.
@@ -59,24 +76,44 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, code: "BadRequestException", message: message.into() }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "BadRequestException",
+            message: message.into(),
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::NOT_FOUND, code: "NotFoundException", message: message.into() }
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code: "NotFoundException",
+            message: message.into(),
+        }
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::CONFLICT, code: "ConflictException", message: message.into() }
+        Self {
+            status: StatusCode::CONFLICT,
+            code: "ConflictException",
+            message: message.into(),
+        }
     }
 
     /// Authentication failures: the codes AWS's own front end answers for SigV4 problems.
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Self { status: StatusCode::FORBIDDEN, code, message: message.into() }
+        Self {
+            status: StatusCode::FORBIDDEN,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::INTERNAL_SERVER_ERROR, code: "InternalServerErrorException", message: message.into() }
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "InternalServerErrorException",
+            message: message.into(),
+        }
     }
 
     /// A stable, machine-readable name (the AWS error code).
@@ -91,8 +128,14 @@ impl ApiError {
         let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
         *resp.status_mut() = self.status;
         let headers = resp.headers_mut();
-        headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-        headers.insert("x-amzn-errortype", http::HeaderValue::from_static(self.code));
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            "x-amzn-errortype",
+            http::HeaderValue::from_static(self.code),
+        );
         resp
     }
 }

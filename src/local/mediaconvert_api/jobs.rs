@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::error::{ApiError, LocalMediaConvertError};
-use super::model::{now_epoch_s, wire_keys, Job, JobPhase, JobStatus, StoredJob, Timing, ECHOED_MEMBERS};
+use super::model::{
+    now_epoch_s, wire_keys, Job, JobPhase, JobStatus, StoredJob, Timing, ECHOED_MEMBERS,
+};
 use super::runner::{self, Runner};
 use super::store::JobFiles;
 
@@ -32,13 +34,26 @@ pub struct NewJob {
 
 impl NewJob {
     /// A job from given settings, as the watch folder submits it.
-    pub fn new(role: impl Into<String>, settings: Value, user_metadata: Map<String, Value>) -> Self {
-        Self { role: role.into(), settings, queue: None, user_metadata, client_request_token: None, echoed: Map::new() }
+    pub fn new(
+        role: impl Into<String>,
+        settings: Value,
+        user_metadata: Map<String, Value>,
+    ) -> Self {
+        Self {
+            role: role.into(),
+            settings,
+            queue: None,
+            user_metadata,
+            client_request_token: None,
+            echoed: Map::new(),
+        }
     }
 
     /// Reads a CreateJob body, rejecting what MediaConvert rejects with 400.
     pub fn from_wire(body: &Value) -> Result<Self, ApiError> {
-        let obj = body.as_object().ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
+        let obj = body
+            .as_object()
+            .ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
         let role = match obj.get("role") {
             Some(Value::String(r)) if !r.is_empty() => r.clone(),
             _ => return Err(ApiError::bad_request("/role: required string missing")),
@@ -57,7 +72,11 @@ impl NewJob {
         let user_metadata = match obj.get("userMetadata") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) if m.values().all(Value::is_string) => m.clone(),
-            Some(_) => return Err(ApiError::bad_request("/userMetadata: must be a map of strings")),
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "/userMetadata: must be a map of strings",
+                ))
+            }
         };
         let echoed = ECHOED_MEMBERS
             .iter()
@@ -109,7 +128,11 @@ pub(crate) struct Jobs {
 impl Jobs {
     /// Loads the stored jobs. Jobs a previous process left SUBMITTED or PROGRESSING are queued
     /// again from the start (their partial work went with the old work dir).
-    pub fn open(files: JobFiles, region: String, runner: Runner) -> Result<Arc<Self>, LocalMediaConvertError> {
+    pub fn open(
+        files: JobFiles,
+        region: String,
+        runner: Runner,
+    ) -> Result<Arc<Self>, LocalMediaConvertError> {
         let shutdown = CancellationToken::new();
         let mut state = State::default();
         let mut resume = Vec::new();
@@ -129,9 +152,22 @@ impl Jobs {
             if let Some(token) = &stored.job.client_request_token {
                 state.seq_of_token.insert(token.clone(), seq);
             }
-            state.by_seq.insert(seq, Entry { stored, cancel: shutdown.child_token() });
+            state.by_seq.insert(
+                seq,
+                Entry {
+                    stored,
+                    cancel: shutdown.child_token(),
+                },
+            );
         }
-        let jobs = Arc::new(Self { state: Mutex::new(state), files, region, runner, shutdown, tasks: TaskTracker::new() });
+        let jobs = Arc::new(Self {
+            state: Mutex::new(state),
+            files,
+            region,
+            runner,
+            shutdown,
+            tasks: TaskTracker::new(),
+        });
         for seq in resume {
             jobs.spawn_run(seq);
         }
@@ -141,14 +177,20 @@ impl Jobs {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere while holding the lock leaves whole entries behind (every mutation
         // below replaces values), so the state is still consistent.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// CreateJob. The same ClientRequestToken always answers the job it first created.
     pub fn create(self: &Arc<Self>, new: NewJob) -> Result<Job, ApiError> {
         let seq = {
             let mut state = self.lock();
-            if let Some(seq) = new.client_request_token.as_ref().and_then(|t| state.seq_of_token.get(t)) {
+            if let Some(seq) = new
+                .client_request_token
+                .as_ref()
+                .and_then(|t| state.seq_of_token.get(t))
+            {
                 if let Some(entry) = state.by_seq.get(seq) {
                     return Ok(entry.stored.job.clone());
                 }
@@ -157,7 +199,10 @@ impl Jobs {
             let now = now_epoch_s();
             let id = format!("{}-{}", (now * 1000.0) as u64, random_suffix());
             let job = Job {
-                arn: format!("arn:aws:mediaconvert:{}:{LOCAL_ACCOUNT_ID}:jobs/{id}", self.region),
+                arn: format!(
+                    "arn:aws:mediaconvert:{}:{LOCAL_ACCOUNT_ID}:jobs/{id}",
+                    self.region
+                ),
                 id: id.clone(),
                 created_at: now,
                 status: JobStatus::Submitted,
@@ -165,11 +210,17 @@ impl Jobs {
                 job_percent_complete: None,
                 error_code: None,
                 error_message: None,
-                timing: Timing { submit_time: Some(now), ..Timing::default() },
+                timing: Timing {
+                    submit_time: Some(now),
+                    ..Timing::default()
+                },
                 role: new.role,
-                queue: new
-                    .queue
-                    .unwrap_or_else(|| format!("arn:aws:mediaconvert:{}:{LOCAL_ACCOUNT_ID}:queues/Default", self.region)),
+                queue: new.queue.unwrap_or_else(|| {
+                    format!(
+                        "arn:aws:mediaconvert:{}:{LOCAL_ACCOUNT_ID}:queues/Default",
+                        self.region
+                    )
+                }),
                 settings: wire_keys(&new.settings),
                 user_metadata: new.user_metadata,
                 client_request_token: new.client_request_token,
@@ -178,21 +229,35 @@ impl Jobs {
             };
             let stored = StoredJob { seq, job };
             // Written before it is answered: a job the client was told about survives a crash.
-            self.files.save(&stored).map_err(|e| ApiError::internal(format!("store job {id}: {e}")))?;
+            self.files
+                .save(&stored)
+                .map_err(|e| ApiError::internal(format!("store job {id}: {e}")))?;
             state.next_seq = seq + 1;
             state.seq_of_id.insert(id, seq);
             if let Some(token) = &stored.job.client_request_token {
                 state.seq_of_token.insert(token.clone(), seq);
             }
-            state.by_seq.insert(seq, Entry { stored, cancel: self.shutdown.child_token() });
+            state.by_seq.insert(
+                seq,
+                Entry {
+                    stored,
+                    cancel: self.shutdown.child_token(),
+                },
+            );
             seq
         };
         self.spawn_run(seq);
-        self.get_by_seq(seq).ok_or_else(|| ApiError::internal("job vanished after creation"))
+        self.get_by_seq(seq)
+            .ok_or_else(|| ApiError::internal("job vanished after creation"))
     }
 
     fn spawn_run(self: &Arc<Self>, seq: u64) {
-        let Some((id, cancel)) = self.lock().by_seq.get(&seq).map(|e| (e.stored.job.id.clone(), e.cancel.clone())) else {
+        let Some((id, cancel)) = self
+            .lock()
+            .by_seq
+            .get(&seq)
+            .map(|e| (e.stored.job.id.clone(), e.cancel.clone()))
+        else {
             return;
         };
         self.tasks.spawn(runner::run(Arc::clone(self), id, cancel));
@@ -228,7 +293,11 @@ impl Jobs {
             (false, None) => Box::new(state.by_seq.iter().rev()),
         };
         let mut matching = range.filter(|(_, e)| status.is_none_or(|s| e.stored.job.status == s));
-        let page: Vec<Job> = matching.by_ref().take(max_results).map(|(_, e)| e.stored.job.clone()).collect();
+        let page: Vec<Job> = matching
+            .by_ref()
+            .take(max_results)
+            .map(|(_, e)| e.stored.job.clone())
+            .collect();
         let next = matching.next().map(|(seq, _)| seq.to_string());
         (page, next)
     }
@@ -236,15 +305,26 @@ impl Jobs {
     /// CancelJob: only a job that has not finished can be canceled.
     pub fn cancel(&self, id: &str) -> Result<(), ApiError> {
         let mut state = self.lock();
-        let seq = *state.seq_of_id.get(id).ok_or_else(|| ApiError::not_found(format!("The specified job {id} was not found.")))?;
-        let entry = state.by_seq.get_mut(&seq).ok_or_else(|| ApiError::not_found(format!("The specified job {id} was not found.")))?;
+        let seq = *state
+            .seq_of_id
+            .get(id)
+            .ok_or_else(|| ApiError::not_found(format!("The specified job {id} was not found.")))?;
+        let entry = state
+            .by_seq
+            .get_mut(&seq)
+            .ok_or_else(|| ApiError::not_found(format!("The specified job {id} was not found.")))?;
         let status = entry.stored.job.status;
         if status.is_terminal() {
-            return Err(ApiError::conflict(format!("job {id} is {} and can no longer be canceled", status.as_str())));
+            return Err(ApiError::conflict(format!(
+                "job {id} is {} and can no longer be canceled",
+                status.as_str()
+            )));
         }
         let mut next = entry.stored.clone();
         finish_job(&mut next.job, Outcome::Canceled);
-        self.files.save(&next).map_err(|e| ApiError::internal(format!("store job {id}: {e}")))?;
+        self.files
+            .save(&next)
+            .map_err(|e| ApiError::internal(format!("store job {id}: {e}")))?;
         entry.stored = next;
         // The runner sees the token, kills ffmpeg and cleans up; the status is already final.
         entry.cancel.cancel();
@@ -278,10 +358,13 @@ impl Jobs {
     /// Progress ticks: memory only, never regressing.
     pub fn set_percent(&self, id: &str, percent: u32) {
         let mut state = self.lock();
-        let Some(seq) = state.seq_of_id.get(id).copied() else { return };
+        let Some(seq) = state.seq_of_id.get(id).copied() else {
+            return;
+        };
         if let Some(job) = state.by_seq.get_mut(&seq).map(|e| &mut e.stored.job) {
             if job.status == JobStatus::Progressing {
-                job.job_percent_complete = Some(percent.min(100).max(job.job_percent_complete.unwrap_or(0)));
+                job.job_percent_complete =
+                    Some(percent.min(100).max(job.job_percent_complete.unwrap_or(0)));
             }
         }
     }
@@ -341,5 +424,7 @@ fn finish_job(job: &mut Job, outcome: Outcome) {
 /// Six lowercase alphanumerics, like MediaConvert's job id suffixes.
 fn random_suffix() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    (0..6).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect()
+    (0..6)
+        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
+        .collect()
 }

@@ -27,7 +27,10 @@ pub use runner::error_codes;
 pub use sigv4::SERVICE_NAME;
 
 use crate::config::{self, S3ClientSettings, StaticCredentials};
-use crate::limits::{LOCAL_MEDIACONVERT_MAX_CONCURRENT_JOBS, LOCAL_MEDIACONVERT_SHUTDOWN_GRACE_MS, LOCAL_S3_DEFAULT_REGION};
+use crate::limits::{
+    LOCAL_MEDIACONVERT_MAX_CONCURRENT_JOBS, LOCAL_MEDIACONVERT_SHUTDOWN_GRACE_MS,
+    LOCAL_S3_DEFAULT_REGION,
+};
 use crate::local::s3::LocalCredentials;
 
 /// Where and how to run the local MediaConvert API.
@@ -63,14 +66,21 @@ pub struct LocalMediaConvert;
 impl LocalMediaConvert {
     /// Loads the stored jobs (queueing again those a previous process did not finish) and starts
     /// serving. Refuses any address that is not loopback.
-    pub async fn start(config: LocalMediaConvertConfig) -> Result<LocalMediaConvertHandle, LocalMediaConvertError> {
+    pub async fn start(
+        config: LocalMediaConvertConfig,
+    ) -> Result<LocalMediaConvertHandle, LocalMediaConvertError> {
         if !config.bind.ip().is_loopback() {
             return Err(LocalMediaConvertError::NonLoopbackBind { addr: config.bind });
         }
         let data_dir = config.data_dir.clone();
-        let credentials = tokio::task::spawn_blocking(move || LocalCredentials::load_or_create(&data_dir))
-            .await
-            .map_err(|e| LocalMediaConvertError::io("load credentials in", &config.data_dir)(std::io::Error::other(e)))??;
+        let credentials =
+            tokio::task::spawn_blocking(move || LocalCredentials::load_or_create(&data_dir))
+                .await
+                .map_err(|e| {
+                    LocalMediaConvertError::io("load credentials in", &config.data_dir)(
+                        std::io::Error::other(e),
+                    )
+                })??;
         let s3 = config::s3_client(&S3ClientSettings {
             endpoint_url: Some(config.s3_endpoint_url.clone()),
             region: Some(config.region.clone()),
@@ -83,23 +93,48 @@ impl LocalMediaConvert {
         .await;
         let root = config.data_dir.join("mediaconvert");
         let work_root = root.join("work");
-        std::fs::create_dir_all(&work_root).map_err(LocalMediaConvertError::io("create", &work_root))?;
+        std::fs::create_dir_all(&work_root)
+            .map_err(LocalMediaConvertError::io("create", &work_root))?;
         let files = store::JobFiles::open(root.join("jobs"))?;
 
         // Bind before resuming jobs: a port conflict must not leave resumed jobs running headless.
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
-            .map_err(|source| LocalMediaConvertError::Bind { addr: config.bind, source })?;
-        let addr = listener.local_addr().map_err(|source| LocalMediaConvertError::Bind { addr: config.bind, source })?;
+            .map_err(|source| LocalMediaConvertError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| LocalMediaConvertError::Bind {
+                addr: config.bind,
+                source,
+            })?;
 
-        let runner = runner::Runner { s3, work_root, permits: Arc::new(Semaphore::new(config.max_concurrent_jobs.max(1))) };
+        let runner = runner::Runner {
+            s3,
+            work_root,
+            permits: Arc::new(Semaphore::new(config.max_concurrent_jobs.max(1))),
+        };
         let jobs = jobs::Jobs::open(files, config.region.clone(), runner)?;
         let endpoint_url = format!("http://{addr}");
-        let ctx = Arc::new(routes::Ctx { jobs: Arc::clone(&jobs), credentials: credentials.clone(), endpoint_url: endpoint_url.clone() });
+        let ctx = Arc::new(routes::Ctx {
+            jobs: Arc::clone(&jobs),
+            credentials: credentials.clone(),
+            endpoint_url: endpoint_url.clone(),
+        });
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(serve(listener, ctx, stop_rx));
         tracing::info!(%addr, "local MediaConvert API listening");
-        Ok(LocalMediaConvertHandle { addr, endpoint_url, region: config.region, credentials, jobs, stop: Some(stop_tx), task: Some(task) })
+        Ok(LocalMediaConvertHandle {
+            addr,
+            endpoint_url,
+            region: config.region,
+            credentials,
+            jobs,
+            stop: Some(stop_tx),
+            task: Some(task),
+        })
     }
 }
 
@@ -147,8 +182,13 @@ impl LocalMediaConvertHandle {
         }
         self.jobs.tasks.close();
         let grace = Duration::from_millis(LOCAL_MEDIACONVERT_SHUTDOWN_GRACE_MS);
-        if tokio::time::timeout(grace, self.jobs.tasks.wait()).await.is_err() {
-            tracing::warn!("local MediaConvert: jobs still stopping after the shutdown grace period");
+        if tokio::time::timeout(grace, self.jobs.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "local MediaConvert: jobs still stopping after the shutdown grace period"
+            );
         }
     }
 
@@ -167,7 +207,11 @@ impl Drop for LocalMediaConvertHandle {
     }
 }
 
-async fn serve(listener: tokio::net::TcpListener, ctx: Arc<routes::Ctx>, mut stop: oneshot::Receiver<()>) {
+async fn serve(
+    listener: tokio::net::TcpListener,
+    ctx: Arc<routes::Ctx>,
+    mut stop: oneshot::Receiver<()>,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     loop {
@@ -197,7 +241,10 @@ async fn serve(listener: tokio::net::TcpListener, ctx: Arc<routes::Ctx>, mut sto
     }
     drop(listener);
     let grace = Duration::from_millis(LOCAL_MEDIACONVERT_SHUTDOWN_GRACE_MS);
-    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("local MediaConvert: requests still running after the shutdown grace period; dropping them");
     }
 }

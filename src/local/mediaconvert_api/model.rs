@@ -129,7 +129,14 @@ pub(crate) fn wire_keys(settings: &Value) -> Value {
                     .map(|(key, child)| {
                         let pascal = upper_first(key);
                         let child = convert(child, USER_NAMED_MAPS.contains(&pascal.as_str()));
-                        (if user_named { key.clone() } else { lower_first(key) }, child)
+                        (
+                            if user_named {
+                                key.clone()
+                            } else {
+                                lower_first(key)
+                            },
+                            child,
+                        )
                     })
                     .collect(),
             ),
@@ -142,12 +149,18 @@ pub(crate) fn wire_keys(settings: &Value) -> Value {
 
 fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map(|c| c.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 fn upper_first(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -160,8 +173,15 @@ mod tests {
             "OutputGroups": [{"Outputs": [{"VideoDescription": {"CodecSettings": {"H264Settings": {"GopSize": 2}}}}]}]});
         let wire = wire_keys(&console);
         assert_eq!(wire["inputs"][0]["fileInput"], "s3://b/k");
-        assert_eq!(wire["inputs"][0]["audioSelectors"]["Audio Selector 1"]["defaultSelection"], "DEFAULT");
-        assert_eq!(wire["outputGroups"][0]["outputs"][0]["videoDescription"]["codecSettings"]["h264Settings"]["gopSize"], 2);
+        assert_eq!(
+            wire["inputs"][0]["audioSelectors"]["Audio Selector 1"]["defaultSelection"],
+            "DEFAULT"
+        );
+        assert_eq!(
+            wire["outputGroups"][0]["outputs"][0]["videoDescription"]["codecSettings"]
+                ["h264Settings"]["gopSize"],
+            2
+        );
         assert_eq!(wire_keys(&wire), wire, "wire casing is kept");
     }
 }

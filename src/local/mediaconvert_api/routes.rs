@@ -26,14 +26,30 @@ pub(crate) struct Ctx {
     pub endpoint_url: String,
 }
 
-pub(crate) async fn handle(ctx: Arc<Ctx>, req: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+pub(crate) async fn handle(
+    ctx: Arc<Ctx>,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, LOCAL_MEDIACONVERT_MAX_BODY_BYTES).collect().await {
+    let body = match Limited::new(body, LOCAL_MEDIACONVERT_MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes(),
-        Err(e) => return Ok(ApiError::bad_request(format!("cannot read the request body: {e}")).into_response()),
+        Err(e) => {
+            return Ok(
+                ApiError::bad_request(format!("cannot read the request body: {e}")).into_response(),
+            )
+        }
     };
     let result = match sigv4::verify(&parts, &body, &ctx.credentials) {
-        Ok(()) => route(&ctx, &parts.method, parts.uri.path(), parts.uri.query().unwrap_or(""), &body),
+        Ok(()) => route(
+            &ctx,
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query().unwrap_or(""),
+            &body,
+        ),
         Err(e) => Err(e),
     };
     Ok(match result {
@@ -45,8 +61,16 @@ pub(crate) async fn handle(ctx: Arc<Ctx>, req: Request<hyper::body::Incoming>) -
     })
 }
 
-fn route(ctx: &Ctx, method: &Method, path: &str, query: &str, body: &[u8]) -> Result<(StatusCode, Value), ApiError> {
-    let rest = path.strip_prefix(API_PREFIX).ok_or_else(|| unknown_route(method, path))?;
+fn route(
+    ctx: &Ctx,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Result<(StatusCode, Value), ApiError> {
+    let rest = path
+        .strip_prefix(API_PREFIX)
+        .ok_or_else(|| unknown_route(method, path))?;
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').skip(1).collect();
     match (method, segments.as_slice()) {
         (&Method::POST, ["jobs"]) => {
@@ -54,45 +78,70 @@ fn route(ctx: &Ctx, method: &Method, path: &str, query: &str, body: &[u8]) -> Re
             Ok((StatusCode::CREATED, json!({ "job": job })))
         }
         (&Method::GET, ["jobs"]) => list_jobs(ctx, query),
-        (&Method::GET, ["jobs", id]) => Ok((StatusCode::OK, json!({ "job": ctx.jobs.get(&percent_decode(id))? }))),
+        (&Method::GET, ["jobs", id]) => Ok((
+            StatusCode::OK,
+            json!({ "job": ctx.jobs.get(&percent_decode(id))? }),
+        )),
         (&Method::DELETE, ["jobs", id]) => {
             ctx.jobs.cancel(&percent_decode(id))?;
             // MediaConvert answers CancelJob with 202 and an empty object.
             Ok((StatusCode::ACCEPTED, json!({})))
         }
-        (&Method::POST, ["endpoints"]) => Ok((StatusCode::OK, json!({ "endpoints": [{ "url": ctx.endpoint_url }] }))),
+        (&Method::POST, ["endpoints"]) => Ok((
+            StatusCode::OK,
+            json!({ "endpoints": [{ "url": ctx.endpoint_url }] }),
+        )),
         _ => Err(unknown_route(method, path)),
     }
 }
 
 fn unknown_route(method: &Method, path: &str) -> ApiError {
-    ApiError::not_found(format!("{method} {path} is not an operation of this local MediaConvert API"))
+    ApiError::not_found(format!(
+        "{method} {path} is not an operation of this local MediaConvert API"
+    ))
 }
 
 fn list_jobs(ctx: &Ctx, query: &str) -> Result<(StatusCode, Value), ApiError> {
-    let (mut status, mut ascending, mut max, mut next) = (None, false, LOCAL_MEDIACONVERT_LIST_PAGE, None);
-    for (name, value) in query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))) {
+    let (mut status, mut ascending, mut max, mut next) =
+        (None, false, LOCAL_MEDIACONVERT_LIST_PAGE, None);
+    for (name, value) in query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+    {
         let value = percent_decode(value);
         match name {
             "status" => {
-                status = Some(JobStatus::parse(&value).ok_or_else(|| ApiError::bad_request(format!("status: unknown job status {value:?}")))?)
+                status = Some(JobStatus::parse(&value).ok_or_else(|| {
+                    ApiError::bad_request(format!("status: unknown job status {value:?}"))
+                })?)
             }
             "order" => {
                 ascending = match value.as_str() {
                     "ASCENDING" => true,
                     "DESCENDING" => false,
-                    _ => return Err(ApiError::bad_request(format!("order: must be ASCENDING or DESCENDING, not {value:?}"))),
+                    _ => {
+                        return Err(ApiError::bad_request(format!(
+                            "order: must be ASCENDING or DESCENDING, not {value:?}"
+                        )))
+                    }
                 }
             }
-            "maxResults" => {
-                max = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=LOCAL_MEDIACONVERT_LIST_PAGE).contains(n))
-                    .ok_or_else(|| ApiError::bad_request(format!("maxResults: must be 1 to {LOCAL_MEDIACONVERT_LIST_PAGE}, not {value:?}")))?
-            }
+            "maxResults" => max = value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=LOCAL_MEDIACONVERT_LIST_PAGE).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "maxResults: must be 1 to {LOCAL_MEDIACONVERT_LIST_PAGE}, not {value:?}"
+                    ))
+                })?,
             "nextToken" => {
-                next = Some(value.parse::<u64>().map_err(|_| ApiError::bad_request(format!("nextToken: {value:?} is not a token this server issued")))?)
+                next = Some(value.parse::<u64>().map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "nextToken: {value:?} is not a token this server issued"
+                    ))
+                })?)
             }
             // Other members (queue) filter nothing here: there is one queue.
             _ => {}
@@ -107,13 +156,17 @@ fn list_jobs(ctx: &Ctx, query: &str) -> Result<(StatusCode, Value), ApiError> {
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(Bytes::from(value.to_string())));
     *resp.status_mut() = status;
-    resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
     resp
 }
 

@@ -13,7 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::jobs::{Jobs, Outcome};
 use super::model::JobPhase;
-use crate::local::mediaconvert::{normalize_keys, plan_job, run_job, EngineError, JobOutputs, JobPlan, SettingsError};
+use crate::local::mediaconvert::{
+    normalize_keys, plan_job, run_job, EngineError, JobOutputs, JobPlan, SettingsError,
+};
 
 /// `errorCode`s of failed jobs (MediaConvert's numbering where it has one).
 pub mod error_codes {
@@ -49,7 +51,11 @@ enum RunError {
     #[error("{0}")]
     Engine(#[from] EngineError),
     #[error("write output s3://{bucket}/{key}: {detail}")]
-    Upload { bucket: String, key: String, detail: String },
+    Upload {
+        bucket: String,
+        key: String,
+        detail: String,
+    },
     #[error("{}: {detail}", path.display())]
     Io { path: PathBuf, detail: String },
     #[error("canceled")]
@@ -61,16 +67,23 @@ impl RunError {
         match self {
             RunError::Settings(_) => error_codes::INVALID_SETTINGS,
             RunError::Input { .. } => error_codes::INPUT_NOT_FOUND,
-            RunError::Engine(EngineError::Input { .. } | EngineError::InputHasNoVideo { .. } | EngineError::InputHasNoAudio { .. }) => {
-                error_codes::INPUT_UNUSABLE
-            }
+            RunError::Engine(
+                EngineError::Input { .. }
+                | EngineError::InputHasNoVideo { .. }
+                | EngineError::InputHasNoAudio { .. },
+            ) => error_codes::INPUT_UNUSABLE,
             RunError::Upload { .. } => error_codes::OUTPUT_WRITE_FAILED,
-            RunError::Engine(_) | RunError::Io { .. } | RunError::Canceled => error_codes::TRANSCODE_FAILED,
+            RunError::Engine(_) | RunError::Io { .. } | RunError::Canceled => {
+                error_codes::TRANSCODE_FAILED
+            }
         }
     }
 
     fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
-        move |e| RunError::Io { path: path.to_path_buf(), detail: e.to_string() }
+        move |e| RunError::Io {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        }
     }
 }
 
@@ -95,20 +108,41 @@ pub(crate) async fn run(jobs: Arc<Jobs>, id: String, cancel: CancellationToken) 
     match result {
         Ok(details) => jobs.finish(&id, Outcome::Complete(details)),
         // Shutdown is not a cancel: the job stays PROGRESSING on disk and is run again next start.
-        Err(RunError::Canceled | RunError::Engine(EngineError::Canceled)) if jobs.shutdown.is_cancelled() => {}
-        Err(RunError::Canceled | RunError::Engine(EngineError::Canceled)) => jobs.finish(&id, Outcome::Canceled),
+        Err(RunError::Canceled | RunError::Engine(EngineError::Canceled))
+            if jobs.shutdown.is_cancelled() => {}
+        Err(RunError::Canceled | RunError::Engine(EngineError::Canceled)) => {
+            jobs.finish(&id, Outcome::Canceled)
+        }
         Err(e) => {
             tracing::info!(job = id, error = %e, "local MediaConvert: job failed");
-            jobs.finish(&id, Outcome::Error { code: e.error_code(), message: e.to_string() });
+            jobs.finish(
+                &id,
+                Outcome::Error {
+                    code: e.error_code(),
+                    message: e.to_string(),
+                },
+            );
         }
     }
 }
 
-async fn execute(jobs: &Jobs, id: &str, settings: &Value, work: &Path, cancel: &CancellationToken) -> Result<Value, RunError> {
+async fn execute(
+    jobs: &Jobs,
+    id: &str,
+    settings: &Value,
+    work: &Path,
+    cancel: &CancellationToken,
+) -> Result<Value, RunError> {
     let url = file_input(settings)?;
-    let (bucket, key) = parse_s3_url(&url)
-        .ok_or_else(|| SettingsError { path: "Settings.Inputs[0].FileInput".into(), reason: format!("{url:?} is not an s3://bucket/key URL") })?;
-    let name = key.rsplit('/').next().filter(|n| !n.is_empty() && *n != "." && *n != "..").unwrap_or("input");
+    let (bucket, key) = parse_s3_url(&url).ok_or_else(|| SettingsError {
+        path: "Settings.Inputs[0].FileInput".into(),
+        reason: format!("{url:?} is not an s3://bucket/key URL"),
+    })?;
+    let name = key
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty() && *n != "." && *n != "..")
+        .unwrap_or("input");
     let input = work.join("input").join(name);
     let out_root = work.join("out");
     let plan = plan_job(settings, &input, &out_root)?;
@@ -120,7 +154,10 @@ async fn execute(jobs: &Jobs, id: &str, settings: &Value, work: &Path, cancel: &
 
     jobs.set_phase(id, JobPhase::Transcoding);
     let on_progress = |p: crate::local::mediaconvert::Progress| {
-        jobs.set_percent(id, (p.percent.clamp(0.0, 100.0) * TRANSCODE_PERCENT_SHARE / 100.0) as u32);
+        jobs.set_percent(
+            id,
+            (p.percent.clamp(0.0, 100.0) * TRANSCODE_PERCENT_SHARE / 100.0) as u32,
+        );
     };
     let outputs = run_job(&plan, on_progress, cancel.clone()).await?;
 
@@ -132,7 +169,10 @@ async fn execute(jobs: &Jobs, id: &str, settings: &Value, work: &Path, cancel: &
         }
         upload(&jobs.runner.s3, &out_root, path).await?;
         let uploaded = (n + 1) as f64 / files.len() as f64;
-        jobs.set_percent(id, (TRANSCODE_PERCENT_SHARE + uploaded * (100.0 - TRANSCODE_PERCENT_SHARE)) as u32);
+        jobs.set_percent(
+            id,
+            (TRANSCODE_PERCENT_SHARE + uploaded * (100.0 - TRANSCODE_PERCENT_SHARE)) as u32,
+        );
     }
     Ok(details_json(&plan, &outputs))
 }
@@ -141,9 +181,16 @@ async fn execute(jobs: &Jobs, id: &str, settings: &Value, work: &Path, cancel: &
 fn file_input(settings: &Value) -> Result<String, SettingsError> {
     let normalized = normalize_keys(settings);
     let settings = normalized.get("Settings").unwrap_or(&normalized);
-    match settings.get("Inputs").and_then(|i| i.get(0)).and_then(|i| i.get("FileInput")) {
+    match settings
+        .get("Inputs")
+        .and_then(|i| i.get(0))
+        .and_then(|i| i.get("FileInput"))
+    {
         Some(Value::String(url)) => Ok(url.clone()),
-        _ => Err(SettingsError { path: "Settings.Inputs[0].FileInput".into(), reason: "required: the s3:// URL of the input".into() }),
+        _ => Err(SettingsError {
+            path: "Settings.Inputs[0].FileInput".into(),
+            reason: "required: the s3:// URL of the input".into(),
+        }),
     }
 }
 
@@ -153,9 +200,16 @@ pub(crate) fn parse_s3_url(url: &str) -> Option<(&str, &str)> {
     (!bucket.is_empty() && !key.is_empty()).then_some((bucket, key))
 }
 
-async fn download(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, to: &Path) -> Result<(), String> {
+async fn download(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    to: &Path,
+) -> Result<(), String> {
     if let Some(dir) = to.parent() {
-        tokio::fs::create_dir_all(dir).await.map_err(|e| format!("create {}: {e}", dir.display()))?;
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| format!("create {}: {e}", dir.display()))?;
     }
     let object = s3
         .get_object()
@@ -165,11 +219,17 @@ async fn download(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, to: &Path) -
         .await
         .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(e).to_string())?;
     let mut body = object.body;
-    let mut file = tokio::fs::File::create(to).await.map_err(|e| format!("create {}: {e}", to.display()))?;
+    let mut file = tokio::fs::File::create(to)
+        .await
+        .map_err(|e| format!("create {}: {e}", to.display()))?;
     while let Some(chunk) = body.try_next().await.map_err(|e| e.to_string())? {
-        file.write_all(&chunk).await.map_err(|e| format!("write {}: {e}", to.display()))?;
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| format!("write {}: {e}", to.display()))?;
     }
-    file.flush().await.map_err(|e| format!("write {}: {e}", to.display()))
+    file.flush()
+        .await
+        .map_err(|e| format!("write {}: {e}", to.display()))
 }
 
 /// Every file under `root`, sorted (playlists then reach S3 in a stable order).
@@ -177,7 +237,9 @@ async fn list_files(root: &Path) -> Result<Vec<PathBuf>, RunError> {
     let mut files = Vec::new();
     let mut dirs = vec![root.to_path_buf()];
     while let Some(dir) = dirs.pop() {
-        let mut entries = tokio::fs::read_dir(&dir).await.map_err(RunError::io(&dir))?;
+        let mut entries = tokio::fs::read_dir(&dir)
+            .await
+            .map_err(RunError::io(&dir))?;
         while let Some(entry) = entries.next_entry().await.map_err(RunError::io(&dir))? {
             let kind = entry.file_type().await.map_err(RunError::io(&dir))?;
             if kind.is_dir() {
@@ -193,11 +255,21 @@ async fn list_files(root: &Path) -> Result<Vec<PathBuf>, RunError> {
 
 /// `<out_root>/<bucket>/<key…>` goes to `s3://<bucket>/<key…>`.
 async fn upload(s3: &aws_sdk_s3::Client, out_root: &Path, path: &Path) -> Result<(), RunError> {
-    let rel = path.strip_prefix(out_root).map_err(|e| RunError::Io { path: path.to_path_buf(), detail: e.to_string() })?;
-    let mut parts = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned());
+    let rel = path.strip_prefix(out_root).map_err(|e| RunError::Io {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    let mut parts = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
     let bucket = parts.next().unwrap_or_default();
     let key = parts.collect::<Vec<_>>().join("/");
-    let body = ByteStream::from_path(path).await.map_err(|e| RunError::Io { path: path.to_path_buf(), detail: e.to_string() })?;
+    let body = ByteStream::from_path(path)
+        .await
+        .map_err(|e| RunError::Io {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
     s3.put_object()
         .bucket(&bucket)
         .key(&key)
@@ -205,13 +277,20 @@ async fn upload(s3: &aws_sdk_s3::Client, out_root: &Path, path: &Path) -> Result
         .body(body)
         .send()
         .await
-        .map_err(|e| RunError::Upload { bucket, key, detail: aws_sdk_s3::error::DisplayErrorContext(e).to_string() })?;
+        .map_err(|e| RunError::Upload {
+            bucket,
+            key,
+            detail: aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
+        })?;
     Ok(())
 }
 
 /// What players and CDNs expect for each output kind.
 pub(crate) fn content_type(key: &str) -> &'static str {
-    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = key
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "m3u8" => "application/vnd.apple.mpegurl",
         "mpd" => "application/dash+xml",
@@ -230,7 +309,10 @@ pub(crate) fn content_type(key: &str) -> &'static str {
 /// `outputGroupDetails` as MediaConvert reports them, with `s3://` paths (plus the playlist and
 /// output file paths its job-complete events carry).
 fn details_json(plan: &JobPlan, outputs: &JobOutputs) -> Value {
-    let url = |p: &PathBuf| plan.s3_url_for(p).unwrap_or_else(|| p.display().to_string());
+    let url = |p: &PathBuf| {
+        plan.s3_url_for(p)
+            .unwrap_or_else(|| p.display().to_string())
+    };
     let groups: Vec<Value> = outputs
         .output_group_details
         .iter()
@@ -272,7 +354,10 @@ mod tests {
 
     #[test]
     fn content_types_of_outputs() {
-        assert_eq!(content_type("a/master.m3u8"), "application/vnd.apple.mpegurl");
+        assert_eq!(
+            content_type("a/master.m3u8"),
+            "application/vnd.apple.mpegurl"
+        );
         assert_eq!(content_type("a/x.MPD"), "application/dash+xml");
         assert_eq!(content_type("a/x_000001.ts"), "video/mp2t");
         assert_eq!(content_type("a/x.jpg"), "image/jpeg");

@@ -83,32 +83,55 @@ fn parse_amz_date(s: &str) -> Option<SystemTime> {
 
 /// Checks the request's SigV4 signature against `creds`. Clock skew is not checked: the server
 /// only listens on loopback, where replaying a captured request gains nothing.
-pub fn verify(parts: &http::request::Parts, body: &[u8], creds: &LocalCredentials) -> Result<(), ApiError> {
+pub fn verify(
+    parts: &http::request::Parts,
+    body: &[u8],
+    creds: &LocalCredentials,
+) -> Result<(), ApiError> {
     let header = parts
         .headers
         .get(http::header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::forbidden("MissingAuthenticationTokenException", "Missing Authentication Token"))?;
-    let header = header
-        .to_str()
-        .map_err(|_| ApiError::forbidden("IncompleteSignatureException", "Authorization header is not ASCII"))?;
+        .ok_or_else(|| {
+            ApiError::forbidden(
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token",
+            )
+        })?;
+    let header = header.to_str().map_err(|_| {
+        ApiError::forbidden(
+            "IncompleteSignatureException",
+            "Authorization header is not ASCII",
+        )
+    })?;
     let auth = parse_authorization(header).ok_or_else(|| {
         ApiError::forbidden("IncompleteSignatureException", format!("Authorization header is not {ALGORITHM} with Credential, SignedHeaders and Signature"))
     })?;
     if auth.service != SERVICE_NAME {
         return Err(ApiError::forbidden(
             "InvalidSignatureException",
-            format!("Credential should be scoped to correct service: '{SERVICE_NAME}', not '{}'", auth.service),
+            format!(
+                "Credential should be scoped to correct service: '{SERVICE_NAME}', not '{}'",
+                auth.service
+            ),
         ));
     }
     if auth.access_key_id != creds.access_key_id {
-        return Err(ApiError::forbidden("UnrecognizedClientException", "The security token included in the request is invalid."));
+        return Err(ApiError::forbidden(
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        ));
     }
     let time = parts
         .headers
         .get("x-amz-date")
         .and_then(|v| v.to_str().ok())
         .and_then(parse_amz_date)
-        .ok_or_else(|| ApiError::forbidden("IncompleteSignatureException", "missing or malformed X-Amz-Date header"))?;
+        .ok_or_else(|| {
+            ApiError::forbidden(
+                "IncompleteSignatureException",
+                "missing or malformed X-Amz-Date header",
+            )
+        })?;
 
     let mut headers = Vec::with_capacity(auth.signed_headers.len());
     for name in &auth.signed_headers {
@@ -117,18 +140,35 @@ pub fn verify(parts: &http::request::Parts, body: &[u8], creds: &LocalCredential
             continue;
         }
         for value in parts.headers.get_all(*name) {
-            let value = value
-                .to_str()
-                .map_err(|_| ApiError::forbidden("IncompleteSignatureException", format!("signed header {name} is not ASCII")))?;
+            let value = value.to_str().map_err(|_| {
+                ApiError::forbidden(
+                    "IncompleteSignatureException",
+                    format!("signed header {name} is not ASCII"),
+                )
+            })?;
             headers.push((*name, value));
         }
     }
-    let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
-    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let uri = format!("http://{host}{path_and_query}");
 
-    let identity: Identity =
-        aws_sdk_mediaconvert::config::Credentials::new(&creds.access_key_id, &creds.secret_access_key, None, None, "local").into();
+    let identity: Identity = aws_sdk_mediaconvert::config::Credentials::new(
+        &creds.access_key_id,
+        &creds.secret_access_key,
+        None,
+        None,
+        "local",
+    )
+    .into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(auth.region)
@@ -138,10 +178,25 @@ pub fn verify(parts: &http::request::Parts, body: &[u8], creds: &LocalCredential
         .build()
         .map_err(|e| ApiError::internal(format!("SigV4 parameters: {e}")))?
         .into();
-    let signable = SignableRequest::new(parts.method.as_str(), uri, headers.into_iter(), SignableBody::Bytes(body))
-        .map_err(|e| ApiError::forbidden("IncompleteSignatureException", format!("cannot canonicalize the request: {e}")))?;
+    let signable = SignableRequest::new(
+        parts.method.as_str(),
+        uri,
+        headers.into_iter(),
+        SignableBody::Bytes(body),
+    )
+    .map_err(|e| {
+        ApiError::forbidden(
+            "IncompleteSignatureException",
+            format!("cannot canonicalize the request: {e}"),
+        )
+    })?;
     let (_, expected) = sign(signable, &params)
-        .map_err(|e| ApiError::forbidden("IncompleteSignatureException", format!("cannot canonicalize the request: {e}")))?
+        .map_err(|e| {
+            ApiError::forbidden(
+                "IncompleteSignatureException",
+                format!("cannot canonicalize the request: {e}"),
+            )
+        })?
         .into_parts();
     if !constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
         return Err(ApiError::forbidden(
@@ -177,7 +232,10 @@ mod tests {
     fn parses_amz_dates() {
         assert_eq!(parse_amz_date("19700101T000000Z"), Some(UNIX_EPOCH));
         // 2024-02-29 12:34:56 UTC
-        assert_eq!(parse_amz_date("20240229T123456Z"), Some(UNIX_EPOCH + Duration::from_secs(1_709_210_096)));
+        assert_eq!(
+            parse_amz_date("20240229T123456Z"),
+            Some(UNIX_EPOCH + Duration::from_secs(1_709_210_096))
+        );
         assert_eq!(parse_amz_date("2024-02-29T12:34:56Z"), None);
     }
 }

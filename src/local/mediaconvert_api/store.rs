@@ -21,10 +21,16 @@ impl JobFiles {
     /// Every stored job. Leftover temp files of an interrupted write are removed.
     pub fn load_all(&self) -> Result<Vec<StoredJob>, LocalMediaConvertError> {
         let mut jobs = Vec::new();
-        let entries = std::fs::read_dir(&self.dir).map_err(LocalMediaConvertError::io("list", &self.dir))?;
+        let entries =
+            std::fs::read_dir(&self.dir).map_err(LocalMediaConvertError::io("list", &self.dir))?;
         for entry in entries {
-            let path = entry.map_err(LocalMediaConvertError::io("list", &self.dir))?.path();
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let path = entry
+                .map_err(LocalMediaConvertError::io("list", &self.dir))?
+                .path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if name.ends_with(".tmp") {
                 // The rename never happened: the job file itself still holds the last good state.
                 let _ = std::fs::remove_file(&path);
@@ -34,7 +40,8 @@ impl JobFiles {
                 continue;
             }
             let bytes = std::fs::read(&path).map_err(LocalMediaConvertError::io("read", &path))?;
-            let job = serde_json::from_slice(&bytes).map_err(|source| LocalMediaConvertError::CorruptJob { path, source })?;
+            let job = serde_json::from_slice(&bytes)
+                .map_err(|source| LocalMediaConvertError::CorruptJob { path, source })?;
             jobs.push(job);
         }
         Ok(jobs)
@@ -43,7 +50,9 @@ impl JobFiles {
     pub fn save(&self, job: &StoredJob) -> Result<(), LocalMediaConvertError> {
         let path = self.path_of(&job.job.id);
         let tmp = path.with_extension("json.tmp");
-        let bytes = serde_json::to_vec_pretty(job).map_err(|e| LocalMediaConvertError::io("serialize", &path)(std::io::Error::other(e)))?;
+        let bytes = serde_json::to_vec_pretty(job).map_err(|e| {
+            LocalMediaConvertError::io("serialize", &path)(std::io::Error::other(e))
+        })?;
         write_synced(&tmp, &bytes).map_err(LocalMediaConvertError::io("write", &tmp))?;
         std::fs::rename(&tmp, &path).map_err(LocalMediaConvertError::io("replace", &path))
     }
