@@ -88,6 +88,8 @@ pub async fn run(args: Args, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
     println!("AWS_ACCESS_KEY_ID={}", c.access_key_id);
     println!("AWS_SECRET_ACCESS_KEY={}", c.secret_access_key);
     println!("AWS_REGION={}", s3.region());
+    // AWS CLI v1 and older boto3 read only this one.
+    println!("AWS_DEFAULT_REGION={}", s3.region());
     println!("AWS_ENDPOINT_URL_S3={}", s3.endpoint_url());
     println!("AWS_ENDPOINT_URL_MEDIACONVERT={}", backend.mediaconvert.endpoint_url());
     eprintln!("local backend ready (data in {}); Ctrl-C stops it", dir.display());

@@ -101,7 +101,11 @@ pub(crate) async fn run(jobs: Arc<Jobs>, id: String, cancel: CancellationToken) 
     // A previous process may have left this job's work dir half-filled.
     let _ = tokio::fs::remove_dir_all(&work).await;
     let result = execute(&jobs, &id, &job.settings, &work, &cancel).await;
-    if let Err(e) = tokio::fs::remove_dir_all(&work).await {
+    // A job that failed before fetching its input never made a work dir.
+    if let Err(e) = tokio::fs::remove_dir_all(&work).await.or_else(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Ok(()),
+        _ => Err(e),
+    }) {
         tracing::warn!(job = id, error = %e, "local MediaConvert: could not remove the work dir");
     }
     drop(permit);
