@@ -386,7 +386,8 @@ async fn jobs_survive_a_restart_and_an_interrupted_job_is_resumed() {
     let finished_id = finished.id().expect("id").to_owned();
     wait_terminal(&mc, &finished_id).await;
 
-    let input = make_input(dir.path(), "clip.mp4", "640x360", 20);
+    // Long enough that the transcode is surely still running when the server stops.
+    let input = make_input(dir.path(), "clip.mp4", "320x180", 60);
     upload(&s3, "watch", "inputs/r1/clip.mp4", &input).await;
     let job = create_job(
         &mc,
@@ -396,9 +397,24 @@ async fn jobs_survive_a_restart_and_an_interrupted_job_is_resumed() {
     )
     .await;
     let id = job.id().expect("id").to_owned();
-    let seen = wait_for(&mc, &id, |j| j.status() != Some(&JobStatus::Submitted)).await;
-    // Stopping the server mid-job must not finish the job: it is resumed on the next start.
+    let seen = wait_for(&mc, &id, |j| {
+        j.current_phase() == Some(&JobPhase::Transcoding)
+            || !matches!(
+                j.status(),
+                Some(JobStatus::Submitted | JobStatus::Progressing)
+            )
+    })
+    .await;
+    assert_eq!(seen.status(), Some(&JobStatus::Progressing));
+    // Stopping the server mid-job must not finish the job: it stays PROGRESSING on disk…
     backend.shutdown().await;
+    let on_disk: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(data.join(format!("mediaconvert/jobs/{id}.json"))).expect("job file"),
+    )
+    .expect("job file is JSON");
+    assert_eq!(on_disk["job"]["status"], "PROGRESSING");
+
+    // …and the next start runs it again to the end.
 
     let backend = start(&data).await;
     let mc = mc_client(&backend);
@@ -416,14 +432,6 @@ async fn jobs_survive_a_restart_and_an_interrupted_job_is_resumed() {
         "tokens survive too"
     );
     let job = wait_terminal(&mc, &id).await;
-    assert!(
-        matches!(
-            seen.status(),
-            Some(JobStatus::Progressing | JobStatus::Complete)
-        ),
-        "{:?}",
-        seen.status()
-    );
     assert_eq!(
         job.status(),
         Some(&JobStatus::Complete),

@@ -115,6 +115,9 @@ struct State {
 }
 
 /// All jobs of one server.
+///
+/// Job files are written while the table lock is held: writes of one job can then never land
+/// out of order, and they are rare (state transitions, not progress ticks) and a few KB each.
 pub(crate) struct Jobs {
     state: Mutex<State>,
     files: JobFiles,
