@@ -228,6 +228,86 @@ mod tests {
         assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=a/b/c").is_none());
     }
 
+    fn creds() -> LocalCredentials {
+        LocalCredentials {
+            access_key_id: "VODLOCALTEST".into(),
+            secret_access_key: "s3cr3t".into(),
+        }
+    }
+
+    /// A request signed the way the SDK signs it.
+    fn signed(body: &str, secret: &str) -> http::request::Parts {
+        let identity: Identity = aws_sdk_mediaconvert::config::Credentials::new(
+            "VODLOCALTEST",
+            secret,
+            None,
+            None,
+            "test",
+        )
+        .into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name(SERVICE_NAME)
+            .time(UNIX_EPOCH + Duration::from_secs(1_800_000_000))
+            .settings(SigningSettings::default())
+            .build()
+            .expect("params")
+            .into();
+        let mut req = http::Request::builder()
+            .method("POST")
+            .uri("http://127.0.0.1:4000/2017-08-29/jobs")
+            .header("host", "127.0.0.1:4000")
+            .header("content-type", "application/json")
+            .body(())
+            .expect("request");
+        let headers: Vec<(&str, &str)> = req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.to_str().expect("ascii")))
+            .collect();
+        let signable = SignableRequest::new(
+            "POST",
+            req.uri().to_string(),
+            headers.into_iter(),
+            SignableBody::Bytes(body.as_bytes()),
+        )
+        .expect("signable");
+        let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+        instructions.apply_to_request_http1x(&mut req);
+        req.into_parts().0
+    }
+
+    #[test]
+    fn accepts_the_right_secret_and_rejects_a_wrong_one_or_a_changed_body() {
+        let body = r#"{"role":"r","settings":{}}"#;
+        assert_eq!(
+            verify(&signed(body, "s3cr3t"), body.as_bytes(), &creds()),
+            Ok(())
+        );
+        let wrong =
+            verify(&signed(body, "guess"), body.as_bytes(), &creds()).expect_err("wrong secret");
+        assert_eq!(
+            (wrong.status.as_u16(), wrong.code),
+            (403, "InvalidSignatureException")
+        );
+        let tampered = verify(
+            &signed(body, "s3cr3t"),
+            br#"{"role":"x","settings":{}}"#,
+            &creds(),
+        )
+        .expect_err("changed body");
+        assert_eq!(tampered.code, "InvalidSignatureException");
+        let mut unsigned = signed(body, "s3cr3t");
+        unsigned.headers.remove(http::header::AUTHORIZATION);
+        assert_eq!(
+            verify(&unsigned, body.as_bytes(), &creds())
+                .expect_err("unsigned")
+                .code,
+            "MissingAuthenticationTokenException"
+        );
+    }
+
     #[test]
     fn parses_amz_dates() {
         assert_eq!(parse_amz_date("19700101T000000Z"), Some(UNIX_EPOCH));
