@@ -66,6 +66,15 @@ pub const LOCAL_S3_EVENT_CAPACITY: usize = 1024;
 /// Local S3 server: how long shutdown waits for in-flight requests before dropping them.
 pub const LOCAL_S3_SHUTDOWN_GRACE_MS: u64 = 10_000;
 
+/// Local MediaConvert API: jobs transcoding at once (each is one multi-threaded ffmpeg process).
+pub const LOCAL_MEDIACONVERT_MAX_CONCURRENT_JOBS: usize = 1;
+/// Local MediaConvert API: largest request body accepted (job settings are a few KB).
+pub const LOCAL_MEDIACONVERT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Local MediaConvert API: ListJobs page size when `maxResults` is absent, and its cap (MediaConvert's).
+pub const LOCAL_MEDIACONVERT_LIST_PAGE: usize = 20;
+/// Local MediaConvert API: how long shutdown waits for in-flight requests and job tasks.
+pub const LOCAL_MEDIACONVERT_SHUTDOWN_GRACE_MS: u64 = 10_000;
+
 /// Local MediaConvert engine: x264 preset for `QualityTuningLevel` SINGLE_PASS (and unset).
 pub const ENGINE_X264_DEFAULT_PRESET: &str = "veryfast";
 /// Local MediaConvert engine: MediaConvert's default HLS `SegmentLength` (seconds).

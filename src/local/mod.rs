@@ -3,5 +3,10 @@
 //!
 //! Per DESIGN, no client module of the core imports `local`: only binaries and tests start it.
 
+mod backend;
 pub mod mediaconvert;
+pub mod mediaconvert_api;
 pub mod s3;
+pub mod watch;
+
+pub use backend::{LocalBackend, LocalBackendConfig, LocalBackendError};

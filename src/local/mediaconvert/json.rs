@@ -7,7 +7,7 @@ use super::error::SettingsError;
 
 /// Members whose children are names the user chose (`"Audio Selector 1"`), not API members:
 /// their keys are kept as written.
-const USER_NAMED_MAPS: &[&str] = &[
+pub(crate) const USER_NAMED_MAPS: &[&str] = &[
     "AudioSelectors",
     "CaptionSelectors",
     "AudioSelectorGroups",

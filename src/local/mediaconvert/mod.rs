@@ -18,6 +18,7 @@ mod settings;
 
 pub use error::{EngineError, SettingsError};
 pub use json::normalize_keys;
+pub(crate) use json::USER_NAMED_MAPS;
 pub use model::{
     AudioCodec, AudioPlan, Container, FrameCapturePlan, Gop, GroupKind, GroupPlan, H264Plan,
     JobPlan, OutputPlan, RateControl, Scaling, VideoCodec, VideoPlan,
