@@ -269,6 +269,36 @@ async fn sizes_scaling_and_audio_only_outputs() {
     );
 }
 
+#[tokio::test]
+async fn frame_captures_start_at_the_first_frame_then_every_interval() {
+    let tmp = tempfile::tempdir().unwrap();
+    let capture = |dest: &str| {
+        json!({"Settings": {"Inputs": [{}], "OutputGroups": [{
+            "OutputGroupSettings": {"Type": "FILE_GROUP_SETTINGS", "FileGroupSettings": {"Destination": dest}},
+            "Outputs": [{"NameModifier": "_thumb", "ContainerSettings": {"Container": "RAW"},
+                "VideoDescription": {"Width": 320, "Height": 180, "CodecSettings": {"Codec": "FRAME_CAPTURE",
+                    "FrameCaptureSettings": {"FramerateNumerator": 1, "FramerateDenominator": 5, "MaxCaptures": 10, "Quality": 80}}}}]
+        }]}})
+    };
+    // Shorter than the interval: MediaConvert still captures the first frame.
+    let short = make_input(tmp.path(), "short.mp4", 2, false);
+    run(&capture("s3://b/short/"), &short, &tmp.path().join("out")).await;
+    let shots = |dir: &str| {
+        let mut v: Vec<String> = walk(&tmp.path().join("out/b").join(dir))
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .filter(|n| n.ends_with(".jpg"))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(shots("short"), vec!["short_thumb.0000000.jpg"]);
+    // 12 s at one every 5 s: frames at 0, 5 and 10 s, one image each (no padding copies).
+    let long = make_input(tmp.path(), "long.mp4", 12, false);
+    run(&capture("s3://b/long/"), &long, &tmp.path().join("out")).await;
+    assert_eq!(shots("long"), vec!["long_thumb.0000000.jpg", "long_thumb.0000001.jpg", "long_thumb.0000002.jpg"]);
+}
+
 #[test]
 fn unsupported_settings_fail_before_running_with_their_json_path() {
     let mut av1 = preset();

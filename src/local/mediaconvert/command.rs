@@ -226,6 +226,9 @@ fn file_muxer(group: &GroupPlan, output: &OutputPlan) -> Vec<OsString> {
             if let Some(max) = c.max_captures {
                 args.extend(["-frames:v".into(), max.to_string().into()]);
             }
+            // One image per selected frame: the image2 muxer would otherwise pad the gaps with
+            // copies to keep a constant frame rate.
+            args.extend(["-fps_mode".into(), "passthrough".into()]);
             // JPEG quality 1–100 onto mjpeg's qscale 31 (worst) … 2 (best).
             let q = 2 + ((100 - c.quality.min(100)) * 29 + 49) / 99;
             args.extend([
@@ -422,8 +425,12 @@ fn video_chain(video: &VideoPlan) -> String {
             }
         }
         // Dropping frames before scaling: thumbnails cost one scale per capture, not per frame.
+        // MediaConvert captures the first frame, then one every interval; `select` does exactly
+        // that, where the `fps` filter shifts the times and writes nothing for a clip shorter than
+        // the interval.
         VideoCodec::FrameCapture(c) => {
-            filters.push(format!("fps={}/{}", c.framerate.0, c.framerate.1))
+            let interval_s = f64::from(c.framerate.1) / f64::from(c.framerate.0.max(1));
+            filters.push(format!("select='isnan(prev_selected_t)+gte(t-prev_selected_t,{interval_s:.6})'"));
         }
     }
     if let Some(scale) = scale_filter(video.width_px, video.height_px, video.scaling) {
