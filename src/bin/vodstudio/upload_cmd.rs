@@ -160,11 +160,12 @@ pub async fn upload(args: UploadArgs, json: bool, data_dir: PathBuf) -> anyhow::
                     String::new()
                 };
                 println!(
-                    "uploaded {} to s3://{}/{} in {} parts{resumed}",
+                    "uploaded {} to s3://{}/{} in {} part{}{resumed}",
                     output::bytes(outcome.size_bytes),
                     outcome.bucket,
                     outcome.key,
-                    outcome.parts
+                    outcome.parts,
+                    if outcome.parts == 1 { "" } else { "s" }
                 );
             }
             Ok(ExitCode::SUCCESS)
