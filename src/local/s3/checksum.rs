@@ -137,36 +137,49 @@ impl Hasher {
 
 /// MD5 (for the ETag) plus any set of checksum algorithms, fed in one pass.
 pub(crate) struct BodyHasher {
-    md5: md5::Md5,
+    /// `None` where no ETag comes from these bytes (a completed multipart object's ETag is made
+    /// from its parts' MD5s), so a 1 GiB completion does not spend seconds on an unused MD5.
+    md5: Option<md5::Md5>,
     others: Vec<(Algorithm, Hasher)>,
 }
 
 /// What [`BodyHasher`] computed.
 pub(crate) struct BodyDigest {
+    /// All zeroes when the hasher was made without MD5.
     pub md5: [u8; 16],
     pub checksums: Checksums,
 }
 
 impl BodyHasher {
+    /// MD5 and the given checksums.
     pub(crate) fn new(algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        let mut h = Self::without_md5(algorithms);
+        h.md5 = Some(md5::Md5::new());
+        h
+    }
+
+    /// Only the given checksums.
+    pub(crate) fn without_md5(algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         let mut others: Vec<(Algorithm, Hasher)> = Vec::new();
         for alg in algorithms {
             if !others.iter().any(|(a, _)| *a == alg) {
                 others.push((alg, Hasher::new(alg)));
             }
         }
-        Self { md5: md5::Md5::new(), others }
+        Self { md5: None, others }
     }
 
     pub(crate) fn update(&mut self, data: &[u8]) {
-        self.md5.update(data);
+        if let Some(m) = &mut self.md5 {
+            m.update(data);
+        }
         for (_, h) in &mut self.others {
             h.update(data);
         }
     }
 
     pub(crate) fn finalize(self) -> BodyDigest {
-        let md5: [u8; 16] = self.md5.finalize().into();
+        let md5: [u8; 16] = self.md5.map(|m| m.finalize().into()).unwrap_or_default();
         let checksums = self.others.into_iter().map(|(alg, h)| (alg, b64(&h.finalize()))).collect();
         BodyDigest { md5, checksums }
     }

@@ -265,7 +265,7 @@ impl Backend {
             (None, _) => Some(Algorithm::Crc64Nvme),
             _ => None,
         };
-        let mut hasher = BodyHasher::new(full_alg);
+        let mut hasher = BodyHasher::without_md5(full_alg);
         let (tmp, out) = self.store.new_temp().await?;
         let mut out = tokio::io::BufWriter::with_capacity(LOCAL_S3_IO_BUFFER_BYTES, out);
         let mut buf = vec![0u8; LOCAL_S3_IO_BUFFER_BYTES];
