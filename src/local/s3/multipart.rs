@@ -267,24 +267,45 @@ impl Backend {
         };
         let mut hasher = BodyHasher::without_md5(full_alg);
         let (tmp, out) = self.store.new_temp().await?;
-        let mut out = tokio::io::BufWriter::with_capacity(LOCAL_S3_IO_BUFFER_BYTES, out);
-        let mut buf = vec![0u8; LOCAL_S3_IO_BUFFER_BYTES];
-        let mut size_bytes = 0u64;
+        let mut paths = Vec::with_capacity(chosen.len());
         for part in &chosen {
-            let path = self.store.part_data_path(&input.upload_id, part)?;
-            let mut file = tokio::fs::File::open(&path).await.map_err(|e| internal("open part data", e))?;
-            loop {
-                let n = file.read(&mut buf).await.map_err(|e| internal("read part data", e))?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                out.write_all(&buf[..n]).await.map_err(|e| internal("write object data", e))?;
-                size_bytes += n as u64;
-            }
+            paths.push(self.store.part_data_path(&input.upload_id, part)?);
         }
-        out.flush().await.map_err(|e| internal("write object data", e))?;
-        out.get_ref().sync_all().await.map_err(|e| internal("write object data", e))?;
+        let size_bytes = if full_alg.is_none() {
+            // Nothing to hash: let the kernel concatenate the parts (std's File-to-File copy uses
+            // copy_file_range on Linux), which is several times faster than a userspace loop.
+            let mut out = out.into_std().await;
+            tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
+                let mut total = 0u64;
+                for path in paths {
+                    total += std::io::copy(&mut std::fs::File::open(path)?, &mut out)?;
+                }
+                out.sync_all()?;
+                Ok(total)
+            })
+            .await
+            .map_err(|e| internal("concatenate parts", std::io::Error::other(e)))?
+            .map_err(|e| internal("concatenate parts", e))?
+        } else {
+            let mut out = tokio::io::BufWriter::with_capacity(LOCAL_S3_IO_BUFFER_BYTES, out);
+            let mut buf = vec![0u8; LOCAL_S3_IO_BUFFER_BYTES];
+            let mut size_bytes = 0u64;
+            for path in &paths {
+                let mut file = tokio::fs::File::open(path).await.map_err(|e| internal("open part data", e))?;
+                loop {
+                    let n = file.read(&mut buf).await.map_err(|e| internal("read part data", e))?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                    out.write_all(&buf[..n]).await.map_err(|e| internal("write object data", e))?;
+                    size_bytes += n as u64;
+                }
+            }
+            out.flush().await.map_err(|e| internal("write object data", e))?;
+            out.get_ref().sync_all().await.map_err(|e| internal("write object data", e))?;
+            size_bytes
+        };
         let whole = hasher.finalize();
 
         if let Some(expected) = input.mpu_object_size {
