@@ -20,6 +20,8 @@ APT_PACKAGES=(
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   # headless tests: X server, D-Bus session, keyring, WebDriver, screenshots, benchmarks
   xvfb xauth dbus dbus-x11 gnome-keyring webkit2gtk-driver imagemagick hyperfine time bc
+  # an independent S3/MediaConvert client for the local backend's interop test
+  awscli
 )
 
 missing=()
