@@ -81,9 +81,20 @@ impl LocalBackend {
         .await?;
         let mediaconvert = Arc::new(mediaconvert);
         let watch_stop = CancellationToken::new();
+        let watch_s3 = crate::config::s3_client(&crate::config::S3ClientSettings {
+            endpoint_url: Some(s3.endpoint_url()),
+            region: Some(s3.region().to_owned()),
+            profile: None,
+            credentials: Some(crate::config::StaticCredentials {
+                access_key_id: s3.credentials().access_key_id.clone(),
+                secret_access_key: s3.credentials().secret_access_key.clone(),
+            }),
+        })
+        .await;
         let watch_task = config.watch.map(|watch_config| {
             tokio::spawn(watch::run(
                 s3.subscribe(),
+                watch_s3,
                 Arc::clone(&mediaconvert),
                 watch_config,
                 watch_stop.clone(),
