@@ -93,8 +93,24 @@ pub async fn run(args: Args, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
     println!("AWS_ENDPOINT_URL_S3={}", s3.endpoint_url());
     println!("AWS_ENDPOINT_URL_MEDIACONVERT={}", backend.mediaconvert.endpoint_url());
     eprintln!("local backend ready (data in {}); Ctrl-C stops it", dir.display());
-    tokio::signal::ctrl_c().await?;
+    shutdown_signal().await?;
     eprintln!("stopping…");
     backend.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM (what service managers and `kill` send): both stop the servers gracefully.
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }
