@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_IN=${1:-20}
 PROFILE=${PROFILE:-release}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/cargo-target}
+export CARGO_TARGET_DIR=$(realpath "${CARGO_TARGET_DIR:-target}")
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
