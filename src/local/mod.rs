@@ -4,6 +4,7 @@
 //! Per DESIGN, no client module of the core imports `local`: only binaries and tests start it.
 
 mod backend;
+mod http;
 pub mod mediaconvert;
 pub mod mediaconvert_api;
 pub mod s3;

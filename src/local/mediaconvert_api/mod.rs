@@ -17,7 +17,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::{oneshot, Semaphore};
 
 pub use error::{ApiError, LocalMediaConvertError};
@@ -124,7 +123,14 @@ impl LocalMediaConvert {
             endpoint_url: endpoint_url.clone(),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
-        let task = tokio::spawn(serve(listener, ctx, stop_rx));
+        let service = hyper::service::service_fn(move |req| routes::handle(Arc::clone(&ctx), req));
+        let task = tokio::spawn(crate::local::http::serve(
+            "local MediaConvert",
+            listener,
+            service,
+            stop_rx,
+            Duration::from_millis(LOCAL_MEDIACONVERT_SHUTDOWN_GRACE_MS),
+        ));
         tracing::info!(%addr, "local MediaConvert API listening");
         Ok(LocalMediaConvertHandle {
             addr,
@@ -207,44 +213,3 @@ impl Drop for LocalMediaConvertHandle {
     }
 }
 
-async fn serve(
-    listener: tokio::net::TcpListener,
-    ctx: Arc<routes::Ctx>,
-    mut stop: oneshot::Receiver<()>,
-) {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _peer)) => stream,
-                    Err(e) => {
-                        // Typically EMFILE: keep serving the connections we have.
-                        tracing::warn!(error = %e, "local MediaConvert: accept failed");
-                        tokio::task::yield_now().await;
-                        continue;
-                    }
-                };
-                let ctx = Arc::clone(&ctx);
-                let service = hyper::service::service_fn(move |req| routes::handle(Arc::clone(&ctx), req));
-                let conn = http.serve_connection(TokioIo::new(stream), service).into_owned();
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "local MediaConvert: connection ended with an error");
-                    }
-                });
-            }
-            _ = &mut stop => break,
-        }
-    }
-    drop(listener);
-    let grace = Duration::from_millis(LOCAL_MEDIACONVERT_SHUTDOWN_GRACE_MS);
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("local MediaConvert: requests still running after the shutdown grace period; dropping them");
-    }
-}

@@ -18,7 +18,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::{broadcast, oneshot};
 
 pub use credentials::{LocalCredentials, CREDENTIALS_FILE_NAME};
@@ -85,7 +84,13 @@ impl LocalS3 {
             .map_err(|source| LocalS3Error::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr().map_err(|source| LocalS3Error::Bind { addr: config.bind, source })?;
         let (stop_tx, stop_rx) = oneshot::channel();
-        let task = tokio::spawn(serve(listener, service, stop_rx));
+        let task = tokio::spawn(super::http::serve(
+            "local S3",
+            listener,
+            service,
+            stop_rx,
+            Duration::from_millis(LOCAL_S3_SHUTDOWN_GRACE_MS),
+        ));
         tracing::info!(%addr, "local S3 server listening");
         Ok(LocalS3Handle {
             addr,
@@ -151,34 +156,3 @@ impl Drop for LocalS3Handle {
     }
 }
 
-async fn serve(listener: tokio::net::TcpListener, service: s3s::service::S3Service, mut stop: oneshot::Receiver<()>) {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _peer)) => stream,
-                    Err(e) => {
-                        // Typically EMFILE: keep serving the connections we have.
-                        tracing::warn!(error = %e, "local S3: accept failed");
-                        tokio::task::yield_now().await;
-                        continue;
-                    }
-                };
-                let conn = http.serve_connection(TokioIo::new(stream), service.clone()).into_owned();
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "local S3: connection ended with an error");
-                    }
-                });
-            }
-            _ = &mut stop => break,
-        }
-    }
-    drop(listener);
-    if tokio::time::timeout(Duration::from_millis(LOCAL_S3_SHUTDOWN_GRACE_MS), graceful.shutdown()).await.is_err() {
-        tracing::warn!("local S3: requests still running after the shutdown grace period; dropping them");
-    }
-}
