@@ -114,6 +114,20 @@ struct State {
     next_seq: u64,
 }
 
+impl State {
+    /// Adds a job to the table and every index of it (the one place that knows them all).
+    fn insert(&mut self, stored: StoredJob, cancel: CancellationToken) -> u64 {
+        let seq = stored.seq;
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.seq_of_id.insert(stored.job.id.clone(), seq);
+        if let Some(token) = &stored.job.client_request_token {
+            self.seq_of_token.insert(token.clone(), seq);
+        }
+        self.by_seq.insert(seq, Entry { stored, cancel });
+        seq
+    }
+}
+
 /// All jobs of one server.
 ///
 /// Job files are written while the table lock is held: writes of one job can then never land
@@ -149,19 +163,7 @@ impl Jobs {
                 files.save(&stored)?;
                 resume.push(stored.seq);
             }
-            let seq = stored.seq;
-            state.next_seq = state.next_seq.max(seq + 1);
-            state.seq_of_id.insert(stored.job.id.clone(), seq);
-            if let Some(token) = &stored.job.client_request_token {
-                state.seq_of_token.insert(token.clone(), seq);
-            }
-            state.by_seq.insert(
-                seq,
-                Entry {
-                    stored,
-                    cancel: shutdown.child_token(),
-                },
-            );
+            state.insert(stored, shutdown.child_token());
         }
         let jobs = Arc::new(Self {
             state: Mutex::new(state),
@@ -235,19 +237,7 @@ impl Jobs {
             self.files
                 .save(&stored)
                 .map_err(|e| ApiError::internal(format!("store job {id}: {e}")))?;
-            state.next_seq = seq + 1;
-            state.seq_of_id.insert(id, seq);
-            if let Some(token) = &stored.job.client_request_token {
-                state.seq_of_token.insert(token.clone(), seq);
-            }
-            state.by_seq.insert(
-                seq,
-                Entry {
-                    stored,
-                    cancel: self.shutdown.child_token(),
-                },
-            );
-            seq
+            state.insert(stored, self.shutdown.child_token())
         };
         self.spawn_run(seq);
         self.get_by_seq(seq)

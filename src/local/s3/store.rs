@@ -38,6 +38,23 @@ pub(crate) struct ObjectAttrs {
     pub user_metadata: BTreeMap<String, String>,
 }
 
+/// Metadata whose content lives in a separate data file it names (objects and parts).
+pub(crate) trait DataBacked: Serialize + DeserializeOwned {
+    fn data_file_mut(&mut self) -> &mut String;
+}
+
+impl DataBacked for ObjectMeta {
+    fn data_file_mut(&mut self) -> &mut String {
+        &mut self.data_file
+    }
+}
+
+impl DataBacked for PartMeta {
+    fn data_file_mut(&mut self) -> &mut String {
+        &mut self.data_file
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ObjectMeta {
     pub key: String,
@@ -285,15 +302,7 @@ impl Store {
         if !exists(&self.bucket_dir(bucket)?.join("bucket.json")).await? {
             return Err(s3_error!(NoSuchBucket, "The specified bucket does not exist: {bucket}"));
         }
-        let sidecar = dir.join(format!("{stem}.json"));
-        let old: Option<ObjectMeta> = self.read_json(&sidecar).await?;
-        meta.data_file = format!("{stem}.{}.data", uuid::Uuid::new_v4().simple());
-        self.place(data, &dir.join(&meta.data_file)).await?;
-        self.write_json(&sidecar, &meta).await?;
-        if let Some(old) = old {
-            remove_if_exists(&dir.join(old.data_file)).await?;
-        }
-        Ok(())
+        self.swap_in(&dir, &stem, &mut meta, data).await
     }
 
     /// Deletes an object; deleting a missing key is not an error (S3 semantics).
@@ -350,13 +359,21 @@ impl Store {
         if !exists(&dir.join("upload.json")).await? {
             return Err(no_such_upload(upload_id));
         }
+        self.swap_in(&dir, &stem, &mut meta, data).await
+    }
+
+    /// Makes `data` the content behind the sidecar `<stem>.json`, crash-safely: the data lands
+    /// under a fresh name, the sidecar is replaced atomically to point at it, and only then is the
+    /// old data removed (start-up sweeps data no sidecar references, so a crash leaks nothing).
+    /// Callers hold the commit lock.
+    async fn swap_in<M: DataBacked>(&self, dir: &Path, stem: &str, meta: &mut M, data: TempFile) -> S3Result<()> {
         let sidecar = dir.join(format!("{stem}.json"));
-        let old: Option<PartMeta> = self.read_json(&sidecar).await?;
-        meta.data_file = format!("{stem}.{}.data", uuid::Uuid::new_v4().simple());
-        self.place(data, &dir.join(&meta.data_file)).await?;
-        self.write_json(&sidecar, &meta).await?;
-        if let Some(old) = old {
-            remove_if_exists(&dir.join(old.data_file)).await?;
+        let old: Option<M> = self.read_json(&sidecar).await?;
+        *meta.data_file_mut() = format!("{stem}.{}.data", uuid::Uuid::new_v4().simple());
+        self.place(data, &dir.join(meta.data_file_mut().as_str())).await?;
+        self.write_json(&sidecar, meta).await?;
+        if let Some(mut old) = old {
+            remove_if_exists(&dir.join(old.data_file_mut().as_str())).await?;
         }
         Ok(())
     }
