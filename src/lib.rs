@@ -5,5 +5,6 @@ pub mod config;
 pub mod limits;
 pub mod local;
 pub mod media;
+pub mod pipeline;
 pub mod queue;
 pub mod upload;

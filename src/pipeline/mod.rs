@@ -1,0 +1,5 @@
+//! From file to renditions: presets, ladder planning, job submission and tracking, and the
+//! offline batch queue that drives an asset through them.
+
+pub mod plan;
+pub mod presets;

@@ -1,0 +1,1 @@
+//! Ladder planning: a preset + the probe of a source → the exact CreateJob body for that source.
