@@ -2,6 +2,7 @@
 //! (later) uploads, presets, jobs, preview and the offline queue. Nothing here knows about Tauri.
 
 pub mod config;
+pub mod jobs;
 pub mod limits;
 pub mod local;
 pub mod media;

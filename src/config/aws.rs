@@ -27,7 +27,7 @@ impl std::fmt::Debug for StaticCredentials {
     }
 }
 
-/// How to reach S3.
+/// How to reach an AWS service (S3 or MediaConvert) or a compatible server.
 #[derive(Debug, Clone, Default)]
 pub struct S3ClientSettings {
     /// An S3-compatible endpoint (`http://127.0.0.1:9000`); `None` for AWS.
@@ -47,9 +47,10 @@ impl S3ClientSettings {
     }
 }
 
-/// An S3 client for these settings. Its own retries are off: the upload driver decides what to
-/// retry, and when, from the error's type (so retries do not multiply).
-pub async fn s3_client(settings: &S3ClientSettings) -> aws_sdk_s3::Client {
+/// The shared SDK configuration for these settings: credentials, region, endpoint, timeouts.
+/// SDK retries are off: the callers decide what to retry, and when, from the error's type (so
+/// retries do not multiply).
+async fn sdk_config(settings: &S3ClientSettings) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::disabled())
         .timeout_config(
@@ -76,7 +77,12 @@ pub async fn s3_client(settings: &S3ClientSettings) -> aws_sdk_s3::Client {
     if let Some(url) = &settings.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let sdk = loader.load().await;
+    loader.load().await
+}
+
+/// An S3 client for these settings.
+pub async fn s3_client(settings: &S3ClientSettings) -> aws_sdk_s3::Client {
+    let sdk = sdk_config(settings).await;
     let mut builder = aws_sdk_s3::config::Builder::from(&sdk);
     if sdk.region().is_none() {
         builder = builder.region(Region::new("us-east-1"));
@@ -84,4 +90,15 @@ pub async fn s3_client(settings: &S3ClientSettings) -> aws_sdk_s3::Client {
     // S3-compatible servers on an IP address cannot do virtual-hosted buckets.
     builder = builder.force_path_style(settings.endpoint_url.is_some());
     aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+/// A MediaConvert client for the same kind of settings (`endpoint_url`: the MediaConvert
+/// endpoint; `None` uses the region's).
+pub async fn mediaconvert_client(settings: &S3ClientSettings) -> aws_sdk_mediaconvert::Client {
+    let sdk = sdk_config(settings).await;
+    let mut builder = aws_sdk_mediaconvert::config::Builder::from(&sdk);
+    if sdk.region().is_none() {
+        builder = builder.region(aws_sdk_mediaconvert::config::Region::new("us-east-1"));
+    }
+    aws_sdk_mediaconvert::Client::from_conf(builder.build())
 }

@@ -2,8 +2,15 @@
 //! AWS or an S3-compatible endpoint.
 
 mod aws;
+mod backend;
+mod settings;
 
-pub use aws::{s3_client, S3ClientSettings, StaticCredentials};
+pub use aws::{mediaconvert_client, s3_client, S3ClientSettings, StaticCredentials};
+pub use backend::{Backend, LocalEndpoints};
+pub use settings::{
+    AwsProfile, Profile, Settings, SettingsError, SubmitMode, INPUT_PREFIX, LOCAL_MEDIA_BUCKET, LOCAL_ROLE_ARN,
+    LOCAL_WATCH_BUCKET, SETTINGS_FILE,
+};
 
 use std::path::PathBuf;
 

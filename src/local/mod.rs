@@ -4,6 +4,7 @@
 //! Per DESIGN, no client module of the core imports `local`: only binaries and tests start it.
 
 mod backend;
+mod host;
 mod http;
 pub mod mediaconvert;
 pub mod mediaconvert_api;
@@ -11,3 +12,4 @@ pub mod s3;
 pub mod watch;
 
 pub use backend::{LocalBackend, LocalBackendConfig, LocalBackendError};
+pub use host::{LocalHost, LocalHostError};

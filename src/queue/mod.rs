@@ -1,9 +1,11 @@
 //! The queue's persistent store: one SQLite database in the data dir, shared by the CLI and the
 //! app, holding every asset's state and every upload's confirmed parts.
 
+mod assets;
 mod store;
 mod uploads;
 
+pub use assets::{new_asset_id, AssetLookupError, AssetRecord, AssetState, NewAsset};
 pub use store::{Store, StoreError};
 pub use uploads::{NewUpload, PartRecord, UploadRecord, UploadState};
 

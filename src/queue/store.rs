@@ -8,7 +8,10 @@ use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
 
 /// Schema history. Append only: a released migration is never edited.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/001_uploads.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/001_uploads.sql")),
+    M::up(include_str!("migrations/002_assets.sql")),
+];
 
 /// How long a writer waits for another process (CLI vs app) holding the write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
