@@ -2,10 +2,13 @@
 //! app, holding every asset's state and every upload's confirmed parts.
 
 mod assets;
+mod notify;
+pub mod runner;
 mod store;
 mod uploads;
 
 pub use assets::{new_asset_id, AssetLookupError, AssetRecord, AssetState, NewAsset};
+pub use notify::DesktopNotifier;
 pub use store::{Store, StoreError};
 pub use uploads::{NewUpload, PartRecord, UploadRecord, UploadState};
 

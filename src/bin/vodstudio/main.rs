@@ -3,6 +3,7 @@
 mod local_cmd;
 mod output;
 mod probe_cmd;
+mod queue_cmd;
 mod thumbnail_cmd;
 mod upload_cmd;
 
@@ -39,6 +40,20 @@ enum Command {
     Uploads(upload_cmd::UploadsArgs),
     /// The embedded local backend (an S3-compatible server on 127.0.0.1).
     Local(local_cmd::Args),
+    /// Queue files and folders (probed now; uploaded and transcoded by `run`).
+    Add(queue_cmd::AddArgs),
+    /// Work through the queue: upload, transcode, track — resumes whatever was interrupted.
+    Run(queue_cmd::RunArgs),
+    /// Add files and run them to the end, with progress for each (one-shot use).
+    Process(queue_cmd::AddArgs),
+    /// Every asset of the queue and where it stands.
+    Status,
+    /// Send a failed or canceled asset through the pipeline again.
+    Retry(queue_cmd::IdArgs),
+    /// Cancel an asset: its upload or its job stops.
+    Cancel(queue_cmd::IdArgs),
+    /// Show or change the settings (profile: local or AWS, buckets, role, preset, limits).
+    Settings(queue_cmd::SettingsArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -67,6 +82,13 @@ fn main() -> ExitCode {
             Command::Upload(args) => upload_cmd::upload(args, cli.json, data_dir).await,
             Command::Uploads(args) => upload_cmd::uploads(args, cli.json, data_dir).await,
             Command::Local(args) => local_cmd::run(args, data_dir).await,
+            Command::Add(args) => queue_cmd::add(args, cli.json, data_dir).await,
+            Command::Run(args) => queue_cmd::run(args, cli.json, data_dir).await,
+            Command::Process(args) => queue_cmd::process(args, cli.json, data_dir).await,
+            Command::Status => queue_cmd::status(cli.json, data_dir).await,
+            Command::Retry(args) => queue_cmd::retry(args, cli.json, data_dir).await,
+            Command::Cancel(args) => queue_cmd::cancel(args, cli.json, data_dir).await,
+            Command::Settings(args) => queue_cmd::settings(args, cli.json, data_dir).await,
         }
     });
     match result {

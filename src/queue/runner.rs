@@ -1,0 +1,492 @@
+//! The scheduler: drives every unfinished asset through its states with bounded concurrency.
+//!
+//! Each step starts from what the database says and records its result before the next one
+//! starts, so a kill -9 anywhere resumes from the last recorded state: the upload from its
+//! confirmed parts, a submitted job by tracking it (its request token makes a replayed CreateJob
+//! return the same job). A step that cannot reach the endpoints leaves the asset waiting, with the
+//! reason shown, and tries again with backoff; one asset failing never stops the others.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use super::{AssetRecord, AssetState, Store, StoreError};
+use crate::config::{Backend, Settings, SubmitMode, INPUT_PREFIX};
+use crate::jobs::{self, FailureKind, JobSnapshot, PipelineError, PollBackoff};
+use crate::upload::{UploadControl, UploadError, UploadOptions, UploadProgress, UploadRequest, Uploader};
+
+/// Shows a desktop notification (or does nothing where there is no desktop).
+pub trait Notifier: Send + Sync {
+    fn notify(&self, title: &str, body: &str);
+}
+
+/// No notifications.
+pub struct Silent;
+
+impl Notifier for Silent {
+    fn notify(&self, _: &str, _: &str) {}
+}
+
+/// Longest wait between two attempts of a step that could not reach the endpoints.
+const WAIT_MAX: Duration = Duration::from_secs(15);
+/// How often a running step looks for a cancel made by another process.
+const CANCEL_POLL: Duration = Duration::from_millis(400);
+/// How long a watch-folder upload waits for the bucket's automation to create the job.
+const WATCH_FOLDER_JOB_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// What to process.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Only these assets (`process`); `None`: the whole queue.
+    pub only: Option<HashSet<String>>,
+    /// Return once nothing is left to do (else keep watching the queue for new work).
+    pub exit_when_idle: bool,
+}
+
+/// How the assets of a run ended.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RunSummary {
+    pub complete: usize,
+    pub failed: usize,
+    pub canceled: usize,
+    /// Still unfinished (the run was stopped).
+    pub unfinished: usize,
+}
+
+/// Everything a run needs.
+#[derive(Clone)]
+pub struct Runner {
+    store: Store,
+    backend: Arc<Backend>,
+    settings: Settings,
+    data_dir: PathBuf,
+    notifier: Arc<dyn Notifier>,
+}
+
+/// How one step ended, when not with success.
+enum StepError {
+    /// Cannot go on now (offline, or waiting for a watch-folder job): wait, then try again.
+    Wait(String),
+    Failed(PipelineError),
+    Canceled,
+    /// The run is stopping; the asset keeps its state for the next run.
+    Stopped,
+}
+
+impl From<PipelineError> for StepError {
+    fn from(e: PipelineError) -> Self {
+        if e.is_offline() {
+            StepError::Wait(e.message)
+        } else {
+            StepError::Failed(e)
+        }
+    }
+}
+
+impl From<StoreError> for StepError {
+    fn from(e: StoreError) -> Self {
+        StepError::Failed(e.into())
+    }
+}
+
+impl Runner {
+    pub fn new(store: Store, backend: Backend, settings: Settings, data_dir: &Path, notifier: Arc<dyn Notifier>) -> Self {
+        Self { store, backend: Arc::new(backend), settings, data_dir: data_dir.to_path_buf(), notifier }
+    }
+
+    /// Processes the queue until it is idle (with `exit_when_idle`) or `stop` fires.
+    pub async fn run(&self, opts: RunOptions, stop: CancellationToken) -> Result<RunSummary, StoreError> {
+        let permits = Arc::new(Semaphore::new(self.settings.parallel_assets.max(1)));
+        let mut active: HashMap<String, tokio::task::JoinHandle<()>> = HashMap::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        loop {
+            active.retain(|_, h| !h.is_finished());
+            let pending: Vec<AssetRecord> = self
+                .store
+                .unfinished_assets()?
+                .into_iter()
+                .filter(|a| opts.only.as_ref().is_none_or(|only| only.contains(&a.id)))
+                .collect();
+            for asset in &pending {
+                if active.contains_key(&asset.id) {
+                    continue;
+                }
+                let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else { break };
+                seen.insert(asset.id.clone());
+                let runner = self.clone();
+                let id = asset.id.clone();
+                let stop = stop.clone();
+                active.insert(
+                    asset.id.clone(),
+                    tokio::spawn(async move {
+                        runner.drive(&id, stop).await;
+                        drop(permit);
+                    }),
+                );
+            }
+            if pending.is_empty() && active.is_empty() && opts.exit_when_idle {
+                break;
+            }
+            tokio::select! {
+                () = stop.cancelled() => {
+                    for (_, h) in active.drain() {
+                        let _ = h.await;
+                    }
+                    break;
+                }
+                () = tokio::time::sleep(Duration::from_millis(300)) => {}
+            }
+        }
+        let mut summary = RunSummary::default();
+        let ids: HashSet<String> = opts.only.unwrap_or(seen);
+        for id in ids {
+            match self.store.asset(&id)?.map(|a| a.state) {
+                Some(AssetState::Complete) => summary.complete += 1,
+                Some(AssetState::Failed) => summary.failed += 1,
+                Some(AssetState::Canceled) => summary.canceled += 1,
+                Some(_) => summary.unfinished += 1,
+                None => {}
+            }
+        }
+        Ok(summary)
+    }
+
+    /// One asset, step by step, until it ends or the run stops.
+    async fn drive(&self, id: &str, stop: CancellationToken) {
+        let cancel = CancellationToken::new();
+        let watcher = self.watch_for_cancel(id, cancel.clone());
+        let mut wait = Duration::from_millis(500);
+        loop {
+            let asset = match self.store.asset(id) {
+                Ok(Some(a)) if !a.state.is_terminal() => a,
+                _ => break,
+            };
+            let step = match asset.state {
+                AssetState::Added => self.probe(&asset).await,
+                AssetState::Probed | AssetState::Uploading => self.upload(&asset, &cancel, &stop).await,
+                AssetState::Uploaded => self.submit(&asset).await,
+                AssetState::Submitted | AssetState::Transcoding => self.track(&asset, &cancel, &stop).await,
+                _ => break,
+            };
+            match step {
+                Ok(()) => {
+                    wait = Duration::from_millis(500);
+                    if asset.waiting.is_some() {
+                        let _ = self.store.set_asset_waiting(id, None);
+                    }
+                }
+                Err(StepError::Wait(why)) => {
+                    tracing::info!(asset = id, "waiting: {why}");
+                    let _ = self.store.set_asset_waiting(id, Some(&why));
+                    tokio::select! {
+                        () = stop.cancelled() => break,
+                        () = cancel.cancelled() => {}
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                    wait = (wait * 2).min(WAIT_MAX);
+                }
+                Err(StepError::Failed(e)) => {
+                    tracing::warn!(asset = id, "failed in {}: {}", asset.state, e.message);
+                    if let Ok(true) = self.store.set_asset_failed(id, asset.state, e.kind.as_str(), &e.message) {
+                        if e.kind == FailureKind::JobFailed {
+                            self.notifier.notify(&format!("Transcode failed: {}", asset.source_name), &e.message);
+                        }
+                    }
+                    break;
+                }
+                Err(StepError::Canceled | StepError::Stopped) => break,
+            }
+        }
+        watcher.abort();
+    }
+
+    /// Fires `cancel` when the asset is canceled in the database (by this or another process).
+    fn watch_for_cancel(&self, id: &str, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
+        let store = self.store.clone();
+        let id = id.to_owned();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(CANCEL_POLL).await;
+                if let Ok(Some(a)) = store.asset(&id) {
+                    if a.state == AssetState::Canceled {
+                        cancel.cancel();
+                        return;
+                    }
+                }
+            }
+        })
+    }
+
+    /// `added → probed`: the probe and a poster, in-process. Works offline.
+    async fn probe(&self, asset: &AssetRecord) -> Result<(), StepError> {
+        let (probe_json, poster) = probe_and_poster(&self.data_dir, &asset.id, Path::new(&asset.source_path)).await?;
+        self.store.set_asset_probed(&asset.id, &probe_json, poster.as_deref())?;
+        Ok(())
+    }
+
+    /// `probed → uploading → uploaded`: plan the job, then the resumable upload.
+    async fn upload(&self, asset: &AssetRecord, cancel: &CancellationToken, stop: &CancellationToken) -> Result<(), StepError> {
+        let key = format!("{INPUT_PREFIX}{}/{}", asset.id, asset.source_name);
+        if asset.plan_json.is_none() {
+            let planned = self.plan(asset, &key)?;
+            self.store.set_asset_planned(&asset.id, &planned.to_string(), &self.backend.watch_bucket, &key)?;
+        }
+        // A quick look first: without it an unreachable endpoint would cost the upload driver's
+        // whole retry budget before the asset shows as waiting.
+        self.backend.check().await?;
+        let path = PathBuf::from(&asset.source_path);
+        let size = std::fs::metadata(&path)
+            .map_err(|e| StepError::Failed(PipelineError::new(FailureKind::Local, format!("cannot read {}: {e}; was it moved or deleted?", path.display()))))?
+            .len();
+        self.store.set_asset_uploading(&asset.id, size)?;
+
+        let uploader = Uploader::new(self.backend.s3.clone(), self.store.clone(), self.backend.endpoint_id.clone());
+        let req = UploadRequest {
+            file: path,
+            bucket: self.backend.watch_bucket.clone(),
+            key,
+            content_type: None,
+            metadata: vec![("asset-id".into(), asset.id.clone())],
+        };
+        let opts = UploadOptions {
+            concurrency: self.settings.upload_concurrency.max(1),
+            bandwidth_limit_bytes_per_s: self.settings.bandwidth_limit_bytes_per_s,
+            part_size_bytes: None,
+        };
+        let control = UploadControl { pause: stop.child_token(), cancel: cancel.child_token() };
+        let (tx, mut rx) = tokio::sync::watch::channel(UploadProgress::default());
+        let store = self.store.clone();
+        let id = asset.id.clone();
+        let progress = tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                let p = rx.borrow_and_update().clone();
+                let _ = store.set_asset_upload_progress(&id, None, p.bytes_done, p.bytes_total);
+                // At most a few writes a second, whatever the part rate.
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        });
+        let result = uploader.upload(&req, &opts, &control, &tx).await;
+        drop(tx);
+        let _ = progress.await;
+        match result {
+            Ok(outcome) => {
+                self.store.set_asset_uploaded(&asset.id, outcome.record_id)?;
+                Ok(())
+            }
+            Err(UploadError::Canceled) => Err(StepError::Canceled),
+            Err(UploadError::Paused) if cancel.is_cancelled() => Err(StepError::Canceled),
+            Err(UploadError::Paused) => Err(StepError::Stopped),
+            Err(e @ UploadError::Offline { .. }) => Err(StepError::Wait(e.to_string())),
+            Err(e) => {
+                let kind = match e.kind() {
+                    "credentials" => FailureKind::Credentials,
+                    "access_denied" => FailureKind::AccessDenied,
+                    "no_such_bucket" => FailureKind::NotFound,
+                    "file" | "file_changed" | "store" => FailureKind::Local,
+                    _ => FailureKind::Other,
+                };
+                Err(StepError::Failed(PipelineError::new(kind, format!("upload: {e}"))))
+            }
+        }
+    }
+
+    /// The planned job for an asset (stored as JSON; the body is what CreateJob sends).
+    fn plan(&self, asset: &AssetRecord, key: &str) -> Result<Value, StepError> {
+        use crate::pipeline::{plan, presets};
+        let bad = |kind: FailureKind, msg: String| StepError::Failed(PipelineError::new(kind, msg));
+        let info: crate::media::MediaInfo = asset
+            .probe_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .ok_or_else(|| bad(FailureKind::Local, "the asset has no probe: retry it".into()))?;
+        let preset = presets::load(&self.data_dir, &asset.preset).map_err(|e| bad(FailureKind::BadRequest, e.to_string()))?;
+        let audio = presets::load(&self.data_dir, presets::AUDIO_PRESET).map_err(|e| bad(FailureKind::BadRequest, e.to_string()))?;
+        let input_url = format!("s3://{}/{key}", self.backend.watch_bucket);
+        let req = plan::PlanRequest {
+            asset_id: &asset.id,
+            source_name: &asset.source_name,
+            input_url: &input_url,
+            media_bucket: &self.backend.media_bucket,
+            role: Some(&self.backend.role_arn),
+            queue: self.backend.queue.as_deref(),
+        };
+        let planned = plan::plan(&info, &preset, &audio, &req).map_err(|e| bad(FailureKind::NotMedia, e.to_string()))?;
+        serde_json::to_value(&planned).map_err(|e| bad(FailureKind::Other, e.to_string()))
+    }
+
+    /// `uploaded → submitted`: CreateJob (direct) or finding the job the watch folder created.
+    async fn submit(&self, asset: &AssetRecord) -> Result<(), StepError> {
+        let planned: Value = asset
+            .plan_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .ok_or_else(|| StepError::Failed(PipelineError::new(FailureKind::Local, "the asset has no plan: retry it")))?;
+        let input_url = format!(
+            "s3://{}/{}",
+            asset.input_bucket.as_deref().unwrap_or(&self.backend.watch_bucket),
+            asset.input_key.as_deref().unwrap_or_default()
+        );
+        match self.backend.mode {
+            SubmitMode::Direct => {
+                let body = &planned["body"];
+                let token = jobs::request_token(&asset.id, &asset.preset, body, asset.job_attempt);
+                let job_id = jobs::create_job(&self.backend.mediaconvert, body, &token).await?;
+                self.store.set_asset_submitted(&asset.id, &job_id)?;
+                Ok(())
+            }
+            SubmitMode::WatchFolder => {
+                // Jobs created before the upload finished cannot be for it (a minute of slack for
+                // clock skew between this machine and the service).
+                let since_s = asset.updated_at_ms / 1000 - 60;
+                match jobs::find_job_by_input(&self.backend.mediaconvert, &input_url, since_s, 5).await? {
+                    Some(job) => {
+                        self.store.set_asset_submitted(&asset.id, &job.id)?;
+                        Ok(())
+                    }
+                    None if super::store::now_ms() - asset.updated_at_ms > WATCH_FOLDER_JOB_TIMEOUT.as_millis() as i64 => {
+                        Err(StepError::Failed(PipelineError::new(
+                            FailureKind::NotFound,
+                            format!(
+                                "no MediaConvert job appeared for {input_url} in {} minutes: check the watch bucket's automation (its trigger and logs)",
+                                WATCH_FOLDER_JOB_TIMEOUT.as_secs() / 60
+                            ),
+                        )))
+                    }
+                    None => Err(StepError::Wait(format!("waiting for the watch folder to start a job for {input_url}"))),
+                }
+            }
+        }
+    }
+
+    /// `submitted → transcoding → complete | failed | canceled`: GetJob until the job ends.
+    async fn track(&self, asset: &AssetRecord, cancel: &CancellationToken, stop: &CancellationToken) -> Result<(), StepError> {
+        let Some(job_id) = asset.job_id.clone() else {
+            return Err(StepError::Failed(PipelineError::new(FailureKind::Local, "the asset has no job id: retry it")));
+        };
+        let mut backoff = PollBackoff::new(self.backend.poll_min, self.backend.poll_max);
+        loop {
+            let snap = jobs::get_job(&self.backend.mediaconvert, &job_id).await?;
+            let percent = snap.percent.or((snap.status == "COMPLETE").then_some(100.0));
+            match snap.status.as_str() {
+                "COMPLETE" => {
+                    let outputs = self.finish(asset, &snap).await?;
+                    if self.store.set_asset_complete(&asset.id, &outputs.to_string())? {
+                        self.notifier.notify(
+                            &format!("Ready: {}", asset.source_name),
+                            &format!("{} renditions written", outputs["files"].as_array().map_or(0, Vec::len)),
+                        );
+                    }
+                    return Ok(());
+                }
+                "ERROR" => return Err(StepError::Failed(snap.failure())),
+                "CANCELED" => {
+                    self.store.set_asset_canceled(&asset.id)?;
+                    return Err(StepError::Canceled);
+                }
+                status => {
+                    self.store.set_asset_job_progress(&asset.id, status, snap.phase.as_deref(), percent)?;
+                }
+            }
+            let pause = backoff.after(&snap);
+            tokio::select! {
+                () = cancel.cancelled() => {
+                    jobs::cancel_job(&self.backend.mediaconvert, &job_id).await.map_err(StepError::Failed)?;
+                    return Err(StepError::Canceled);
+                }
+                () = stop.cancelled() => return Err(StepError::Stopped),
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// A complete job's outputs (listed under the job's destinations) and the metadata JSON
+    /// written beside them: probe + plan + outputs, one per asset.
+    async fn finish(&self, asset: &AssetRecord, snap: &JobSnapshot) -> Result<Value, StepError> {
+        let planned: Value = asset.plan_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or(Value::Null);
+        let prefix = format!("{}/", asset.id);
+        let bucket = self.backend.media_bucket.clone();
+        let mut files = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .backend
+                .s3
+                .list_objects_v2()
+                .bucket(&bucket)
+                .prefix(&prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| PipelineError::from_sdk("ListObjectsV2 (outputs)", &e))?;
+            for o in out.contents() {
+                let key = o.key().unwrap_or_default();
+                if key.ends_with("/metadata.json") {
+                    continue;
+                }
+                files.push(json!({ "url": format!("s3://{bucket}/{key}"), "size_bytes": o.size().unwrap_or(0) }));
+            }
+            match out.next_continuation_token() {
+                Some(t) => token = Some(t.to_owned()),
+                None => break,
+            }
+        }
+        let outputs = json!({ "job_id": snap.id, "groups": snap.outputs, "files": files });
+        let probe: Value = asset.probe_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or(Value::Null);
+        let metadata = json!({
+            "app": "vodstudio",
+            "version": env!("CARGO_PKG_VERSION"),
+            "asset_id": asset.id,
+            "source": { "name": asset.source_name, "size_bytes": asset.size_bytes, "input": format!("s3://{}/{}", asset.input_bucket.as_deref().unwrap_or_default(), asset.input_key.as_deref().unwrap_or_default()) },
+            "probe": probe,
+            "plan": { "preset": planned["preset"], "rungs": planned["rungs"], "notes": planned["notes"] },
+            "outputs": outputs,
+        });
+        let body = serde_json::to_vec_pretty(&metadata).map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?;
+        self.backend
+            .s3
+            .put_object()
+            .bucket(&bucket)
+            .key(format!("{prefix}metadata.json"))
+            .content_type("application/json")
+            .body(body.into())
+            .send()
+            .await
+            .map_err(|e| PipelineError::from_sdk("PutObject metadata.json", &e))?;
+        Ok(outputs)
+    }
+}
+
+/// Probes `path` and writes its poster to `<data_dir>/thumbs/<id>.jpg` (video only); returns the
+/// probe JSON and the poster path. A file that is not media fails with `not_media`.
+pub async fn probe_and_poster(data_dir: &Path, id: &str, path: &Path) -> Result<(String, Option<String>), PipelineError> {
+    let path = path.to_path_buf();
+    let thumbs = data_dir.join("thumbs");
+    let id = id.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let info = crate::media::probe(&path).map_err(|e| {
+            let kind = if path.exists() { FailureKind::NotMedia } else { FailureKind::Local };
+            PipelineError::new(kind, format!("{}: {e}", path.display()))
+        })?;
+        let json = serde_json::to_string(&info).map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?;
+        let mut poster = None;
+        if info.video().is_some() {
+            let out = thumbs.join(format!("{id}.jpg"));
+            let made = std::fs::create_dir_all(&thumbs)
+                .map_err(|e| e.to_string())
+                .and_then(|()| crate::media::poster(&path, &out, &Default::default()).map_err(|e| e.to_string()));
+            match made {
+                Ok(_) => poster = Some(out.to_string_lossy().into_owned()),
+                // A poster is a nicety: the asset goes on without one.
+                Err(e) => tracing::warn!("no poster for {}: {e}", path.display()),
+            }
+        }
+        Ok((json, poster))
+    })
+    .await
+    .map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?
+}
