@@ -2,6 +2,8 @@
 
 mod local_cmd;
 mod output;
+mod plan_cmd;
+mod presets_cmd;
 mod probe_cmd;
 mod thumbnail_cmd;
 mod upload_cmd;
@@ -39,6 +41,10 @@ enum Command {
     Uploads(upload_cmd::UploadsArgs),
     /// The embedded local backend (an S3-compatible server on 127.0.0.1).
     Local(local_cmd::Args),
+    /// MediaConvert job templates: list, show, import.
+    Presets(presets_cmd::Args),
+    /// Show the MediaConvert job a file would get (rungs kept, dropped and resized), without running it.
+    Plan(plan_cmd::Args),
 }
 
 fn init_logging(verbose: u8) {
@@ -67,6 +73,8 @@ fn main() -> ExitCode {
             Command::Upload(args) => upload_cmd::upload(args, cli.json, data_dir).await,
             Command::Uploads(args) => upload_cmd::uploads(args, cli.json, data_dir).await,
             Command::Local(args) => local_cmd::run(args, data_dir).await,
+            Command::Presets(args) => presets_cmd::run(args, cli.json, data_dir).await,
+            Command::Plan(args) => plan_cmd::run(args, cli.json, data_dir).await,
         }
     });
     match result {
