@@ -85,3 +85,8 @@ pub const ENGINE_DASH_DEFAULT_SEGMENT_S: f64 = 30.0;
 pub const ENGINE_DASH_DEFAULT_FRAGMENT_S: f64 = 2.0;
 /// Local MediaConvert engine: ffmpeg stderr lines kept to explain a failure.
 pub const ENGINE_STDERR_TAIL_LINES: usize = 12;
+
+/// Planning: media bucket outputs go to when none is configured (`vodstudio plan`).
+pub const DEFAULT_MEDIA_BUCKET: &str = "vodstudio-media";
+/// Planning: watch bucket sources are uploaded to when none is configured (`vodstudio plan`).
+pub const DEFAULT_WATCH_BUCKET: &str = "vodstudio-watch";

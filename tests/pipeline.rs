@@ -255,7 +255,7 @@ async fn work_added_while_the_backend_is_down_completes_once_it_is_up() {
     let server_data = dir.path().join("server");
     let (s3_port, mc_port) = (free_port(), free_port());
     // Learn the server's keys (made on first start), then stop it: the backend is down.
-    let mut serve = |extra: &[&str]| {
+    let serve = |extra: &[&str]| {
         vs(&data)
             .args(["local", "serve", "--data"])
             .arg(&server_data)

@@ -2,6 +2,8 @@
 
 mod local_cmd;
 mod output;
+mod plan_cmd;
+mod presets_cmd;
 mod probe_cmd;
 mod queue_cmd;
 mod thumbnail_cmd;
@@ -54,6 +56,10 @@ enum Command {
     Cancel(queue_cmd::IdArgs),
     /// Show or change the settings (profile: local or AWS, buckets, role, preset, limits).
     Settings(queue_cmd::SettingsArgs),
+    /// MediaConvert job templates: list, show, import.
+    Presets(presets_cmd::Args),
+    /// Show the MediaConvert job a file would get (rungs kept, dropped and resized), without running it.
+    Plan(plan_cmd::Args),
 }
 
 fn init_logging(verbose: u8) {
@@ -89,6 +95,8 @@ fn main() -> ExitCode {
             Command::Retry(args) => queue_cmd::retry(args, cli.json, data_dir).await,
             Command::Cancel(args) => queue_cmd::cancel(args, cli.json, data_dir).await,
             Command::Settings(args) => queue_cmd::settings(args, cli.json, data_dir).await,
+            Command::Presets(args) => presets_cmd::run(args, cli.json, data_dir).await,
+            Command::Plan(args) => plan_cmd::run(args, cli.json, data_dir).await,
         }
     });
     match result {

@@ -218,7 +218,16 @@ pub(crate) fn audio(output: &Node<'_>) -> Res<Option<AudioPlan>> {
     desc.reject("RemixSettings", "channel remixing")?;
     let cs = desc.require("CodecSettings")?;
     cs.require("Codec")?;
-    let plan = match cs.enum_of("Codec", &["AAC", "MP3"])? {
+    let plan = match cs.enum_of("Codec", &["AAC", "MP3", "PASSTHROUGH"])? {
+        // A stream copy has nothing to configure; the container decides whether it fits.
+        Some("PASSTHROUGH") => AudioPlan {
+            path: desc.path.clone(),
+            codec: AudioCodec::Passthrough,
+            bitrate_bps: None,
+            sample_rate_hz: None,
+            channels: None,
+            vbr_quality: None,
+        },
         Some("MP3") => {
             let s = cs.require("Mp3Settings")?;
             let vbr = matches!(s.enum_of("RateControlMode", &["CBR", "VBR"])?, Some("VBR"));

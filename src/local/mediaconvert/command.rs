@@ -257,10 +257,15 @@ fn file_muxer(group: &GroupPlan, output: &OutputPlan) -> Vec<OsString> {
         }
         _ => {
             let format = match output.audio.as_ref().map(|a| a.codec) {
-                Some(AudioCodec::Mp3) => "mp3",
-                _ => "adts",
+                Some(AudioCodec::Mp3) => Some("mp3"),
+                // A copied stream: ffmpeg picks the muxer from the extension, which run_job
+                // chose from the input's codec.
+                Some(AudioCodec::Passthrough) => None,
+                _ => Some("adts"),
             };
-            args.extend(["-f".into(), format.into()]);
+            if let Some(format) = format {
+                args.extend(["-f".into(), format.into()]);
+            }
             args.push(file(&output.extension));
         }
     }
@@ -399,6 +404,7 @@ impl Streams {
         match a.codec {
             AudioCodec::Aac => self.opt("c", &s, "aac"),
             AudioCodec::Mp3 => self.opt("c", &s, "libmp3lame"),
+            AudioCodec::Passthrough => self.opt("c", &s, "copy"),
         }
         if let Some(b) = a.bitrate_bps {
             self.opt("b", &s, b);

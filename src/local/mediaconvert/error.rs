@@ -45,6 +45,16 @@ pub enum EngineError {
         path: PathBuf,
         path_in_settings: String,
     },
+    #[error(
+        "input {}: its audio is {codec}, which {path_in_settings} (PASSTHROUGH into RAW) cannot \
+         write without a container; use an MP4 container or encode the audio",
+        .path.display()
+    )]
+    AudioNotPassable {
+        path: PathBuf,
+        path_in_settings: String,
+        codec: String,
+    },
     #[error("could not start ffmpeg ({program}): {detail}")]
     Spawn { program: String, detail: String },
     #[error("ffmpeg failed (exit status {status}) transcoding {}: {stderr_tail}", .input.display())]
@@ -68,6 +78,7 @@ impl EngineError {
             EngineError::Input { .. } => "input_unreadable",
             EngineError::InputHasNoVideo { .. } => "input_has_no_video",
             EngineError::InputHasNoAudio { .. } => "input_has_no_audio",
+            EngineError::AudioNotPassable { .. } => "audio_not_passable",
             EngineError::Spawn { .. } => "ffmpeg_missing",
             EngineError::Ffmpeg { .. } => "transcode_failed",
             EngineError::Io { .. } => "io",

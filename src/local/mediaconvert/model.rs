@@ -78,7 +78,8 @@ pub struct OutputPlan {
     pub path: String,
     pub name_modifier: String,
     pub container: Container,
-    /// File extension without the dot (`mp4`, `m3u8`, `jpg`, `mp3`…).
+    /// File extension without the dot (`mp4`, `m3u8`, `jpg`, `mp3`…). Empty for a RAW
+    /// passthrough output without `Extension` until `run_job` knows the input's audio codec.
     pub extension: String,
     pub video: Option<VideoPlan>,
     pub audio: Option<AudioPlan>,
@@ -210,4 +211,16 @@ pub struct AudioPlan {
 pub enum AudioCodec {
     Aac,
     Mp3,
+    /// The input's audio, copied untouched (no decode, no encode).
+    Passthrough,
 }
+
+/// Input audio codecs (libavcodec names) a RAW passthrough output can carry without a container,
+/// with the extension (and so the ffmpeg muxer) each one gets.
+pub(crate) const RAW_PASSTHROUGH_EXTENSIONS: &[(&str, &str)] = &[
+    ("mp3", "mp3"),
+    ("aac", "aac"),
+    ("ac3", "ac3"),
+    ("eac3", "eac3"),
+    ("flac", "flac"),
+];

@@ -1,6 +1,7 @@
 //! `run_job`: runs a [`JobPlan`] as one ffmpeg process with progress and cancellation, and
 //! removes every partial output when the job fails or is canceled.
 
+use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -12,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::command::{self, SourceInfo};
 use super::error::EngineError;
-use super::model::{GroupKind, JobPlan};
+use super::model::{GroupKind, JobPlan, OutputPlan, RAW_PASSTHROUGH_EXTENSIONS};
 use super::report;
 use crate::limits;
 
@@ -42,7 +43,8 @@ pub async fn run_job(
     progress: impl Fn(Progress),
     cancel: CancellationToken,
 ) -> Result<JobOutputs, EngineError> {
-    let src = inspect_input(plan).await?;
+    let (src, audio_codec) = inspect_input(plan).await?;
+    let plan = &*for_input(plan, audio_codec.as_deref())?;
     let guard = OutputGuard::prepare(plan)?;
     let result = transcode(plan, src, &progress, &cancel).await;
     let result = match result {
@@ -70,7 +72,47 @@ async fn finish(plan: &JobPlan, src: SourceInfo) -> Result<JobOutputs, EngineErr
         })?
 }
 
-async fn inspect_input(plan: &JobPlan) -> Result<SourceInfo, EngineError> {
+/// The plan with what depends on the input filled in: RAW passthrough outputs without an
+/// `Extension` are named after the input's audio codec (`.mp3` for MP3), as MediaConvert names
+/// container-less outputs after their codec.
+fn for_input<'a>(
+    plan: &'a JobPlan,
+    audio_codec: Option<&str>,
+) -> Result<Cow<'a, JobPlan>, EngineError> {
+    let unnamed = |o: &OutputPlan| o.extension.is_empty();
+    if !plan.groups.iter().any(|g| g.outputs.iter().any(unnamed)) {
+        return Ok(Cow::Borrowed(plan));
+    }
+    let mut resolved = plan.clone();
+    for output in resolved
+        .groups
+        .iter_mut()
+        .flat_map(|g| g.outputs.iter_mut())
+    {
+        if !unnamed(output) {
+            continue;
+        }
+        let codec = audio_codec.unwrap_or("none");
+        let ext = RAW_PASSTHROUGH_EXTENSIONS
+            .iter()
+            .find(|(c, _)| *c == codec)
+            .map(|(_, ext)| *ext)
+            .ok_or_else(|| EngineError::AudioNotPassable {
+                path: plan.input.clone(),
+                path_in_settings: output
+                    .audio
+                    .as_ref()
+                    .map_or_else(|| output.path.clone(), |a| a.path.clone()),
+                codec: codec.to_string(),
+            })?;
+        output.extension = ext.to_string();
+    }
+    Ok(Cow::Owned(resolved))
+}
+
+/// Probes the input, checks it has the streams the outputs need, and returns what the command
+/// needs to know plus the input's audio codec.
+async fn inspect_input(plan: &JobPlan) -> Result<(SourceInfo, Option<String>), EngineError> {
     let path = plan.input.clone();
     let info = tokio::task::spawn_blocking(move || crate::media::probe(&path))
         .await
@@ -99,10 +141,11 @@ async fn inspect_input(plan: &JobPlan) -> Result<SourceInfo, EngineError> {
             }
         }
     }
-    Ok(SourceInfo {
+    let src = SourceInfo {
         duration_s: info.duration_s.unwrap_or(0.0),
         fps: video.and_then(|(_, v)| v.fps_avg.or(v.fps_nominal)),
-    })
+    };
+    Ok((src, info.audio().map(|(s, _)| s.codec.clone())))
 }
 
 async fn transcode(

@@ -9,7 +9,9 @@ use serde_json::Value;
 use super::codecs;
 use super::error::SettingsError;
 use super::json::{normalize_keys, Node};
-use super::model::{Container, GroupKind, GroupPlan, JobPlan, OutputPlan, VideoCodec};
+use super::model::{
+    Container, GroupKind, GroupPlan, JobPlan, OutputPlan, VideoCodec, RAW_PASSTHROUGH_EXTENSIONS,
+};
 use crate::limits;
 
 type Res<T> = Result<T, SettingsError>;
@@ -309,6 +311,8 @@ fn output(node: &Node<'_>, kind: &GroupKind, outputs_in_group: usize) -> Res<Out
         (Container::Mov, _) => "mov",
         (Container::Raw, _) if is_capture => "jpg",
         (Container::Raw, Some(a)) if a.codec == super::model::AudioCodec::Mp3 => "mp3",
+        // Named after the input's codec, which only run_job's probe knows.
+        (Container::Raw, Some(a)) if a.codec == super::model::AudioCodec::Passthrough => "",
         (Container::Raw, _) => "aac",
     };
     let extension = match node.str("Extension")? {
@@ -349,8 +353,16 @@ fn check_unique_files(groups: &[GroupPlan]) -> Res<()> {
             GroupKind::FileGroup => {}
         }
         for o in &g.outputs {
-            let name = format!("{}{}.{}", g.base, o.name_modifier, o.extension);
-            claims.push((g.dir.join(name), format!("{}.NameModifier", o.path)));
+            let stem = format!("{}{}", g.base, o.name_modifier);
+            let path = format!("{}.NameModifier", o.path);
+            if o.extension.is_empty() {
+                // RAW passthrough: any of the names the input's codec may give it.
+                for (_, ext) in RAW_PASSTHROUGH_EXTENSIONS {
+                    claims.push((g.dir.join(format!("{stem}.{ext}")), path.clone()));
+                }
+            } else {
+                claims.push((g.dir.join(format!("{stem}.{}", o.extension)), path));
+            }
         }
         for (file, path) in claims {
             if let Some(other) = seen.insert(file.clone(), path.clone()) {
@@ -493,6 +505,25 @@ mod tests {
             let err = plan(&v).unwrap_err();
             assert_eq!(err.path, path, "{pointer}: {err}");
         }
+    }
+
+    #[test]
+    fn audio_passthrough_is_a_stream_copy_named_when_the_input_is_known() {
+        let mut v = preset();
+        v["Settings"]["OutputGroups"][1]["Outputs"][0] = json!({"NameModifier": "_a",
+            "ContainerSettings": {"Container": "RAW"},
+            "AudioDescriptions": [{"CodecSettings": {"Codec": "PASSTHROUGH"}}]});
+        let p = plan(&v).unwrap();
+        let out = &p.groups[1].outputs[0];
+        assert_eq!(
+            out.audio.as_ref().map(|a| a.codec),
+            Some(super::super::model::AudioCodec::Passthrough)
+        );
+        assert_eq!(out.extension, "");
+        v["Settings"]["OutputGroups"][1]["Outputs"][0]["AudioDescriptions"][0]["CodecSettings"]
+            ["Codec"] = json!("OPUS");
+        assert_eq!(plan(&v).unwrap_err().to_string(),
+            "Settings.OutputGroups[1].Outputs[0].AudioDescriptions[0].CodecSettings.Codec: OPUS not supported");
     }
 
     #[test]

@@ -70,7 +70,8 @@ impl RunError {
             RunError::Engine(
                 EngineError::Input { .. }
                 | EngineError::InputHasNoVideo { .. }
-                | EngineError::InputHasNoAudio { .. },
+                | EngineError::InputHasNoAudio { .. }
+                | EngineError::AudioNotPassable { .. },
             ) => error_codes::INPUT_UNUSABLE,
             RunError::Upload { .. } => error_codes::OUTPUT_WRITE_FAILED,
             RunError::Engine(_) | RunError::Io { .. } | RunError::Canceled => {
