@@ -470,7 +470,8 @@ pub async fn probe_and_poster(data_dir: &Path, id: &str, path: &Path) -> Result<
     tokio::task::spawn_blocking(move || {
         let info = crate::media::probe(&path).map_err(|e| {
             let kind = if path.exists() { FailureKind::NotMedia } else { FailureKind::Local };
-            PipelineError::new(kind, format!("{}: {e}", path.display()))
+            // The media error names the file already.
+            PipelineError::new(kind, e.to_string())
         })?;
         let json = serde_json::to_string(&info).map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?;
         let mut poster = None;

@@ -218,10 +218,8 @@ pub async fn process(args: AddArgs, json: bool, data_dir: PathBuf) -> anyhow::Re
     vodstudio::pipeline::presets::load(&data_dir, &preset).with_context(|| format!("preset {preset:?}"))?;
     let store = Store::open_in(&data_dir)?;
     let results = add_files(&store, &data_dir, &args.paths, &preset).await?;
-    if !json {
-        for r in results.iter().filter(|r| r.id.is_none()) {
-            eprintln!("skipped  {}: {}", r.path, r.reason.as_deref().unwrap_or_default());
-        }
+    for r in results.iter().filter(|r| r.id.is_none()) {
+        eprintln!("skipped  {}: {}", r.path, r.reason.as_deref().unwrap_or_default());
     }
     let only: HashSet<String> = results.iter().filter_map(|r| r.id.clone()).collect();
     if only.is_empty() {
