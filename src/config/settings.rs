@@ -57,7 +57,7 @@ pub enum Profile {
     /// The embedded local backend, started by the app or the CLI on 127.0.0.1.
     Local,
     /// AWS (or any S3 + MediaConvert compatible endpoints).
-    Aws(AwsProfile),
+    Aws(Box<AwsProfile>),
 }
 
 /// How jobs come to exist.
@@ -189,7 +189,7 @@ impl Settings {
                     "local" => Profile::Local,
                     "aws" => match &self.profile {
                         Profile::Aws(a) => Profile::Aws(a.clone()),
-                        Profile::Local => Profile::Aws(AwsProfile::default()),
+                        Profile::Local => Profile::Aws(Box::default()),
                     },
                     other => return Err(SettingsError::Invalid(format!("profile: {other:?} is not local or aws"))),
                 }
