@@ -6,6 +6,6 @@ pub mod jobs;
 pub mod limits;
 pub mod local;
 pub mod media;
-pub mod pipeline;
+pub mod presets;
 pub mod queue;
 pub mod upload;

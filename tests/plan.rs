@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 use vodstudio::local::mediaconvert::{plan_job, run_job};
 use vodstudio::media::{self, MediaInfo};
-use vodstudio::pipeline::plan::{plan, PlanError, PlanRequest, PlannedJob, RungKind};
-use vodstudio::pipeline::presets::{self, Preset};
+use vodstudio::presets::plan::{plan, PlanError, PlanRequest, PlannedJob, RungKind};
+use vodstudio::presets::{self, Preset};
 
 const ASSET: &str = "asset-1";
 const MEDIA: &str = "media";

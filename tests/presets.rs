@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use common::tempdir;
 use serde_json::{json, Value};
-use vodstudio::pipeline::presets::{self, Preset, PresetError, PresetSource};
+use vodstudio::presets::{self, Preset, PresetError, PresetSource};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/MediaConvert";
 

@@ -40,7 +40,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             profile: Profile::Local,
-            preset: crate::pipeline::presets::DEFAULT_PRESET.to_owned(),
+            preset: crate::presets::DEFAULT_PRESET.to_owned(),
             parallel_assets: 2,
             upload_concurrency: crate::limits::UPLOAD_DEFAULT_CONCURRENCY,
             bandwidth_limit_bytes_per_s: None,

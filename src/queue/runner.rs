@@ -297,7 +297,7 @@ impl Runner {
 
     /// The planned job for an asset (stored as JSON; the body is what CreateJob sends).
     fn plan(&self, asset: &AssetRecord, key: &str) -> Result<Value, StepError> {
-        use crate::pipeline::{plan, presets};
+        use crate::presets::{self, plan};
         let bad = |kind: FailureKind, msg: String| StepError::Failed(PipelineError::new(kind, msg));
         let info: crate::media::MediaInfo = asset
             .probe_json

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use vodstudio::limits;
-use vodstudio::pipeline::plan::{self, PlanRequest, PlannedJob, RungKind};
-use vodstudio::pipeline::presets::{self, AUDIO_PRESET, DEFAULT_PRESET};
+use vodstudio::presets::plan::{self, PlanRequest, PlannedJob, RungKind};
+use vodstudio::presets::{self, AUDIO_PRESET, DEFAULT_PRESET};
 
 use crate::output;
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Serialize;
-use vodstudio::pipeline::presets::{self, GroupSummary, Preset, PresetSource};
+use vodstudio::presets::{self, GroupSummary, Preset, PresetSource};
 
 use crate::output;
 

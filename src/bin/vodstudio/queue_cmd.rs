@@ -193,7 +193,7 @@ fn print_add_results(results: &[AddResult], json: bool) -> anyhow::Result<()> {
 pub async fn add(args: AddArgs, json: bool, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(&data_dir)?;
     let preset = args.preset.unwrap_or(settings.preset);
-    vodstudio::pipeline::presets::load(&data_dir, &preset).with_context(|| format!("preset {preset:?}"))?;
+    vodstudio::presets::load(&data_dir, &preset).with_context(|| format!("preset {preset:?}"))?;
     let store = Store::open_in(&data_dir)?;
     let results = add_files(&store, &data_dir, &args.paths, &preset).await?;
     print_add_results(&results, json)?;
@@ -215,7 +215,7 @@ pub async fn run(args: RunArgs, json: bool, data_dir: PathBuf) -> anyhow::Result
 pub async fn process(args: AddArgs, json: bool, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(&data_dir)?;
     let preset = args.preset.unwrap_or(settings.preset);
-    vodstudio::pipeline::presets::load(&data_dir, &preset).with_context(|| format!("preset {preset:?}"))?;
+    vodstudio::presets::load(&data_dir, &preset).with_context(|| format!("preset {preset:?}"))?;
     let store = Store::open_in(&data_dir)?;
     let results = add_files(&store, &data_dir, &args.paths, &preset).await?;
     for r in results.iter().filter(|r| r.id.is_none()) {

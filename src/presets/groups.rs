@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::ladder::{self, Size};
 use super::plan::{retarget_destination, PlanError, PlanRequest, Rung, RungKind, MIN_SIDE_PX};
-use super::presets::GROUP_TYPES;
+use super::GROUP_TYPES;
 use crate::media::MediaInfo;
 
 /// What planning needs to know of the source.

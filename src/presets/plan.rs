@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::groups::{Planner, Source};
-use super::presets::Preset;
+use super::Preset;
 use crate::media::MediaInfo;
 
 /// `UserMetadata.app` of every job vodstudio plans.

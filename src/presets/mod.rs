@@ -4,6 +4,12 @@
 //! A preset keeps every key of the template it came from: only what CreateJob does not take is
 //! set apart — the template's own `Name`/`Description`/`Category` (kept as the preset's), and the
 //! read-only keys of an exported job (`Arn`, `Status`, `Timing`…).
+//!
+//! [`plan`] turns a preset and a source's probe into the exact job for that source.
+
+mod groups;
+mod ladder;
+pub mod plan;
 
 use std::path::{Path, PathBuf};
 
