@@ -321,3 +321,105 @@ async fn work_added_while_the_backend_is_down_completes_once_it_is_up() {
     let s = status(&data);
     assert!(s[0]["waiting"].is_null() && s[0]["state"] == "complete", "{s:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_folder_mode_uploads_then_finds_and_tracks_the_bucket_job() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let mut server = vs(&data)
+        .args(["local", "serve", "--data"])
+        .arg(dir.path().join("server"))
+        .args(["--bucket", "watch", "--bucket", "media", "--watch-bucket", "watch", "--media-bucket", "media"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let env: Vec<(String, String)> = {
+        use std::io::BufRead as _;
+        let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+        let mut env = Vec::new();
+        loop {
+            let line = lines.next().unwrap().unwrap();
+            if let Some((k, v)) = line.split_once('=') {
+                env.push((k.to_owned(), v.to_owned()));
+                if k == "AWS_ENDPOINT_URL_MEDIACONVERT" {
+                    break;
+                }
+            }
+        }
+        env
+    };
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    run_ok(vs(&data).args(["settings", "set", "profile=aws", "region=us-east-1", "watch-bucket=watch", "mode=watch-folder"]).args([
+        format!("s3-endpoint={}", get("AWS_ENDPOINT_URL_S3")),
+        format!("mediaconvert-endpoint={}", get("AWS_ENDPOINT_URL_MEDIACONVERT")),
+    ]));
+    let src = clip(dir.path(), "watched.mp4", "640x360", 2, true, &[]);
+    let mut process = vs(&data);
+    for (k, v) in &env {
+        process.env(k, v);
+    }
+    let out = run_ok(process.args(["process", "--json"]).arg(&src));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["complete"], 1, "{summary}");
+    let s = status(&data);
+    let job_id = s[0]["job_id"].as_str().unwrap();
+
+    // The job is the one the watch folder created for this upload (vodstudio created none).
+    let mc = vodstudio::config::mediaconvert_client(&vodstudio::config::S3ClientSettings {
+        endpoint_url: Some(get("AWS_ENDPOINT_URL_MEDIACONVERT")),
+        region: Some("us-east-1".into()),
+        profile: None,
+        credentials: Some(vodstudio::config::StaticCredentials {
+            access_key_id: get("AWS_ACCESS_KEY_ID"),
+            secret_access_key: get("AWS_SECRET_ACCESS_KEY"),
+        }),
+    })
+    .await;
+    let jobs = mc.list_jobs().send().await.unwrap();
+    assert_eq!(jobs.jobs().len(), 1, "{:?}", jobs.jobs());
+    let job = &jobs.jobs()[0];
+    assert_eq!(job.id(), Some(job_id));
+    let input = job.settings().unwrap().inputs()[0].file_input().unwrap();
+    assert!(input.starts_with("s3://watch/inputs/") && input.ends_with("/watched.mp4"), "{input}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_stops_an_upload_and_retry_finishes_the_asset() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let src = big_clip(dir.path());
+    let size = std::fs::metadata(&src).unwrap().len();
+    run_ok(vs(&data).args(["settings", "set", &format!("bandwidth-limit={}", size / 8)]));
+    run_ok(vs(&data).arg("add").arg(&src));
+    let id = status(&data)[0]["id"].as_str().unwrap().to_owned();
+
+    let run = vs(&data).args(["run", "--json"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    wait_until(&data, "upload under way", |s| s[0]["state"] == "uploading" && s[0]["bytes_done"].as_u64().unwrap() > 0);
+    run_ok(vs(&data).args(["cancel", &id[..5]]));
+    let out = run.wait_with_output().unwrap();
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["canceled"], 1, "{summary}");
+    assert!(!out.status.success() || summary["failed"] == 0);
+    assert_eq!(status(&data)[0]["state"], "canceled");
+    {
+        // The partial upload is gone from the server too.
+        let (host, b) = backend(&data).await;
+        let ups = b.s3.list_multipart_uploads().bucket("vodstudio-watch").send().await.unwrap();
+        assert!(ups.uploads().is_empty(), "{:?}", ups.uploads());
+        host.shutdown().await;
+    }
+
+    // Cancel of a finished asset says so; retry sends it through again.
+    run_ok(vs(&data).args(["settings", "set", "bandwidth-limit=none"]));
+    let again = vs(&data).args(["cancel", &id]).output().unwrap();
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already canceled"));
+    run_ok(vs(&data).args(["retry", &id]));
+    let out = run_ok(vs(&data).args(["run", "--json"]));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["complete"], 1, "{summary}");
+    let s = status(&data);
+    assert_eq!((s[0]["state"].as_str(), s[0]["job_attempt"].as_u64()), (Some("complete"), Some(1)));
+}

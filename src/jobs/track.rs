@@ -20,6 +20,8 @@ pub struct JobSnapshot {
     pub error_code: Option<i32>,
     pub error_message: Option<String>,
     pub outputs: Vec<OutputGroupResult>,
+    /// Every output group's `Destination` (`s3://bucket/prefix/` or `s3://bucket/prefix/base`).
+    pub destinations: Vec<String>,
 }
 
 /// One output group's outputs, as `outputGroupDetails` gives them (GetJob lists no file names:
@@ -59,6 +61,7 @@ impl JobSnapshot {
             error_code: job.error_code(),
             error_message: job.error_message().map(str::to_owned),
             outputs,
+            destinations: destinations(job),
         }
     }
 
@@ -74,6 +77,25 @@ impl JobSnapshot {
         let code = self.error_code.map(|c| format!(" (error {c})")).unwrap_or_default();
         PipelineError::new(FailureKind::JobFailed, format!("the transcode failed{code}: {message}.{advice}"))
     }
+}
+
+/// The `Destination` of every output group of the job's settings.
+fn destinations(job: &Job) -> Vec<String> {
+    let Some(settings) = job.settings() else { return Vec::new() };
+    settings
+        .output_groups()
+        .iter()
+        .filter_map(|g| g.output_group_settings())
+        .filter_map(|s| {
+            s.hls_group_settings()
+                .and_then(|x| x.destination())
+                .or_else(|| s.dash_iso_group_settings().and_then(|x| x.destination()))
+                .or_else(|| s.file_group_settings().and_then(|x| x.destination()))
+                .or_else(|| s.cmaf_group_settings().and_then(|x| x.destination()))
+                .or_else(|| s.ms_smooth_group_settings().and_then(|x| x.destination()))
+                .map(str::to_owned)
+        })
+        .collect()
 }
 
 /// GetJob once.
@@ -195,6 +217,7 @@ mod tests {
             error_code: None,
             error_message: None,
             outputs: vec![],
+            destinations: vec![],
         }
     }
 

@@ -233,7 +233,14 @@ impl Runner {
     async fn upload(&self, asset: &AssetRecord, cancel: &CancellationToken, stop: &CancellationToken) -> Result<(), StepError> {
         let key = format!("{INPUT_PREFIX}{}/{}", asset.id, asset.source_name);
         if asset.plan_json.is_none() {
-            let planned = self.plan(asset, &key)?;
+            let planned = match self.backend.mode {
+                SubmitMode::Direct => self.plan(asset, &key)?,
+                // The bucket's automation chooses the job; there is nothing to plan here.
+                SubmitMode::WatchFolder => json!({
+                    "preset": Value::Null, "rungs": [], "audio_only": false,
+                    "notes": ["the watch folder's automation creates the job"],
+                }),
+            };
             self.store.set_asset_planned(&asset.id, &planned.to_string(), &self.backend.watch_bucket, &key)?;
         }
         // A quick look first: without it an unreachable endpoint would cost the upload driver's
@@ -408,34 +415,56 @@ impl Runner {
     /// written beside them: probe + plan + outputs, one per asset.
     async fn finish(&self, asset: &AssetRecord, snap: &JobSnapshot) -> Result<Value, StepError> {
         let planned: Value = asset.plan_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or(Value::Null);
-        let prefix = format!("{}/", asset.id);
-        let bucket = self.backend.media_bucket.clone();
+        // (bucket, key prefix) of each destination; a destination ending in a base name lists
+        // the files that start with it.
+        let mut prefixes: Vec<(String, String)> = snap
+            .destinations
+            .iter()
+            .filter_map(|d| d.strip_prefix("s3://"))
+            .filter_map(|d| d.split_once('/'))
+            .map(|(b, k)| (b.to_owned(), k.to_owned()))
+            .collect();
+        prefixes.sort();
+        prefixes.dedup();
         let mut files = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .backend
-                .s3
-                .list_objects_v2()
-                .bucket(&bucket)
-                .prefix(&prefix)
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| PipelineError::from_sdk("ListObjectsV2 (outputs)", &e))?;
-            for o in out.contents() {
-                let key = o.key().unwrap_or_default();
-                if key.ends_with("/metadata.json") {
-                    continue;
+        for (bucket, prefix) in &prefixes {
+            let mut token: Option<String> = None;
+            loop {
+                let out = self
+                    .backend
+                    .s3
+                    .list_objects_v2()
+                    .bucket(bucket)
+                    .prefix(prefix)
+                    .set_continuation_token(token.take())
+                    .send()
+                    .await
+                    .map_err(|e| PipelineError::from_sdk("ListObjectsV2 (outputs)", &e))?;
+                for o in out.contents() {
+                    let key = o.key().unwrap_or_default();
+                    if key.ends_with("/metadata.json") {
+                        continue;
+                    }
+                    let url = format!("s3://{bucket}/{key}");
+                    if !files.iter().any(|f: &Value| f["url"] == url.as_str()) {
+                        files.push(json!({ "url": url, "size_bytes": o.size().unwrap_or(0) }));
+                    }
                 }
-                files.push(json!({ "url": format!("s3://{bucket}/{key}"), "size_bytes": o.size().unwrap_or(0) }));
-            }
-            match out.next_continuation_token() {
-                Some(t) => token = Some(t.to_owned()),
-                None => break,
+                match out.next_continuation_token() {
+                    Some(t) => token = Some(t.to_owned()),
+                    None => break,
+                }
             }
         }
         let outputs = json!({ "job_id": snap.id, "groups": snap.outputs, "files": files });
+        // Beside the outputs: in the directory all destinations share (`<media>/<asset>/` for
+        // the presets' layout).
+        let Some(mut home) = common_dir(&prefixes) else { return Ok(outputs) };
+        let asset_home = format!("{}/", asset.id);
+        if home.1.starts_with(&asset_home) {
+            // The asset's own folder, even when one group is all there is (audio only).
+            home.1 = asset_home;
+        }
         let probe: Value = asset.probe_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or(Value::Null);
         let metadata = json!({
             "app": "vodstudio",
@@ -450,8 +479,8 @@ impl Runner {
         self.backend
             .s3
             .put_object()
-            .bucket(&bucket)
-            .key(format!("{prefix}metadata.json"))
+            .bucket(&home.0)
+            .key(format!("{}metadata.json", home.1))
             .content_type("application/json")
             .body(body.into())
             .send()
@@ -459,6 +488,19 @@ impl Runner {
             .map_err(|e| PipelineError::from_sdk("PutObject metadata.json", &e))?;
         Ok(outputs)
     }
+}
+
+/// The deepest directory (bucket, `dir/` or empty) that holds every prefix, if they share a bucket.
+fn common_dir(prefixes: &[(String, String)]) -> Option<(String, String)> {
+    let (bucket, first) = prefixes.first()?;
+    if prefixes.iter().any(|(b, _)| b != bucket) {
+        return None;
+    }
+    let mut dir = first.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
+    while !prefixes.iter().all(|(_, p)| p.starts_with(&dir)) {
+        dir = dir.trim_end_matches('/').rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
+    }
+    Some((bucket.clone(), dir))
 }
 
 /// Probes `path` and writes its poster to `<data_dir>/thumbs/<id>.jpg` (video only); returns the
@@ -490,4 +532,23 @@ pub async fn probe_and_poster(data_dir: &Path, id: &str, path: &Path) -> Result<
     })
     .await
     .map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_dir;
+
+    fn p(b: &str, k: &str) -> (String, String) {
+        (b.to_owned(), k.to_owned())
+    }
+
+    #[test]
+    fn metadata_goes_in_the_directory_the_outputs_share() {
+        let preset = [p("media", "a1/hls/"), p("media", "a1/mp4/"), p("media", "a1/thumbs/trip")];
+        assert_eq!(common_dir(&preset), Some(p("media", "a1/")));
+        assert_eq!(common_dir(&[p("media", "a1/hls/")]), Some(p("media", "a1/hls/")));
+        assert_eq!(common_dir(&[p("media", "x/"), p("media", "y/")]), Some(p("media", "")));
+        assert_eq!(common_dir(&[p("m1", "a/"), p("m2", "a/")]), None);
+        assert_eq!(common_dir(&[]), None);
+    }
 }
