@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of the local MediaConvert engine on presets/web-ladder.json (printed figures, not a
 # test). Compares, on the same generated input:
-#   A. the engine (one ffmpeg process, one decode, built from the preset),
+#   A. the engine (built from the preset: one decode, each distinct rendition encoded once, then
+#      stream-copied into every output that uses it),
 #   B. one ffmpeg run per rendition (what a naive engine would do)       — target A <= 0.6 x B,
 #   C. one hand-written ffmpeg command producing the same ladder          — target A <= 1.1 x C.
 # Usage: scripts/bench-engine.sh [seconds=20] ; PROFILE=debug to skip the release build.
@@ -99,7 +100,7 @@ C=$(python3 -c "print($(now) - $t0)")
 python3 - "$A" "$B" "$C" <<'PY'
 import sys
 a, b, c = map(float, sys.argv[1:])
-print(f"A engine (one process)          {a:7.2f} s")
+print(f"A engine (encode once, package) {a:7.2f} s")
 print(f"B one ffmpeg per rendition      {b:7.2f} s   A/B = {a/b:.2f} (target <= 0.60)")
 print(f"C hand-written single command   {c:7.2f} s   A/C = {a/c:.2f} (target <= 1.10)")
 PY

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
-use vodstudio::local::mediaconvert::{plan_job, run_job, EngineError, JobOutputs, Progress};
+use vodstudio::local::mediaconvert::{
+    plan_job, run_job, EngineError, JobOutputs, Progress, SCRATCH_DIR_PREFIX,
+};
 
 fn preset() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/web-ladder.json");
@@ -212,6 +214,145 @@ async fn web_ladder_preset_produces_every_rendition() {
         plan.s3_url_for(&mp4).unwrap(),
         "s3://media-bucket/ASSET/mp4/trip_720p.mp4"
     );
+}
+
+/// The preset's HLS 720p rung and MP4 720p output, cut into `segment_s` HLS segments: one shared
+/// encode once the preset's settings agree.
+fn hls_and_mp4_720p(segment_s: u32) -> Value {
+    let mut settings = preset();
+    let groups = settings["Settings"]["OutputGroups"].as_array_mut().unwrap();
+    groups.truncate(2);
+    let hls = &mut groups[0];
+    hls["OutputGroupSettings"]["HlsGroupSettings"]["SegmentLength"] = json!(segment_s);
+    let rung = hls["Outputs"][2].clone();
+    hls["Outputs"] = json!([rung]);
+    settings
+}
+
+/// Times (seconds from the first packet) of a file's video keyframes.
+fn keyframe_times_s(path: &Path) -> Vec<f64> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0"])
+        .args(["-show_entries", "packet=pts_time,flags", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ffprobe {}", path.display());
+    let packets: Vec<(f64, bool)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once(','))
+        .map(|(t, flags)| (t.parse().unwrap(), flags.starts_with('K')))
+        .collect();
+    let start = packets.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    packets
+        .iter()
+        .filter(|p| p.1)
+        .map(|p| ((p.0 - start) * 1000.0).round() / 1000.0)
+        .collect()
+}
+
+/// MD5 of the decoded pictures, whatever the container and timestamps.
+fn picture_md5(path: &Path) -> String {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-f", "md5", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "decoding {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn scratch_dirs(root: &Path) -> Vec<PathBuf> {
+    walk(root)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(SCRATCH_DIR_PREFIX))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rendition_shared_by_hls_and_mp4_is_right_in_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = make_input(tmp.path(), "trip.mp4", 5, true);
+    let root = tmp.path().join("out");
+    // 3 s segments against a 2 s GOP: keyframes on segment boundaries are forced, not luck.
+    let (outputs, _) = run(&hls_and_mp4_720p(3), &input, &root).await;
+    let asset = root.join("media-bucket/ASSET");
+
+    let playlist = asset.join("hls/trip_720p.m3u8");
+    let probe = ffprobe(&playlist);
+    assert_eq!(video_size(&probe), (1280, 720));
+    assert!(
+        (duration_s(&probe) - 5.0).abs() < 0.2,
+        "{}",
+        duration_s(&probe)
+    );
+    let media = std::fs::read_to_string(&playlist).unwrap();
+    let extinf: Vec<&str> = media
+        .lines()
+        .filter_map(|l| l.strip_prefix("#EXTINF:"))
+        .collect();
+    assert_eq!(extinf, ["3.000000,", "2.000000,"], "{media}");
+    for segment in ["trip_720p_00001.ts", "trip_720p_00002.ts"] {
+        let keyframes = keyframe_times_s(&asset.join("hls").join(segment));
+        assert_eq!(
+            keyframes.first(),
+            Some(&0.0),
+            "{segment} starts with a keyframe"
+        );
+    }
+    let keyframes = keyframe_times_s(&playlist);
+    assert!(keyframes.contains(&3.0), "{keyframes:?}");
+
+    let mp4 = asset.join("mp4/trip_720p.mp4");
+    let probe = ffprobe(&mp4);
+    assert_eq!(video_size(&probe), (1280, 720));
+    assert!(
+        (duration_s(&probe) - 5.0).abs() < 0.2,
+        "{}",
+        duration_s(&probe)
+    );
+    for stream in probe["streams"].as_array().unwrap() {
+        // Stream copies keep the encoder's edit lists: B-frame delay and AAC priming trimmed.
+        assert_eq!(stream["start_time"], "0.000000", "{stream}");
+    }
+    assert_eq!(probe["streams"][1]["codec_name"], "aac");
+    // One encode, two containers: the same pictures.
+    assert_eq!(picture_md5(&mp4), picture_md5(&playlist));
+
+    assert_eq!(outputs.output_group_details.len(), 2);
+    assert!(scratch_dirs(&root).is_empty(), "{:?}", walk(&root));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_packaging_run_leaves_no_scratch_or_partial_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = make_input(tmp.path(), "trip.mp4", 2, true);
+    let root = tmp.path().join("out");
+    // A directory where the MP4 goes: the encode succeeds, packaging cannot open that file.
+    let blocker = root.join("media-bucket/ASSET/mp4/trip_720p.mp4");
+    std::fs::create_dir_all(&blocker).unwrap();
+    let plan = plan_job(&hls_and_mp4_720p(6), &input, &root).unwrap();
+    let err = run_job(&plan, |_| {}, CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, EngineError::Ffmpeg { step, .. } if step.starts_with("packaging")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("trip_720p.mp4"), "{err}");
+    assert!(blocker.is_dir(), "what existed before the run stays");
+    let left: Vec<PathBuf> = walk(&root)
+        .into_iter()
+        .filter(|p| !blocker.starts_with(p))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// A FILE group exercising sizes and scaling behaviours, plus audio-only outputs.

@@ -1,15 +1,19 @@
-//! The ffmpeg command line for a planned job: ONE process, one decode of the input, a `split`
-//! filter graph feeding every video rendition, HLS groups through the hls muxer (one
-//! `var_stream_map` variant per output), DASH groups through the dash muxer, file outputs as
-//! plain output files.
+//! The two ffmpeg command lines of a job.
+//!
+//! 1. Encode: ONE process, one decode of the input. A `split` filter graph feeds one libx264
+//!    encoder per distinct video rendition ([`Renditions`]); those and the distinct audio encodes
+//!    go to one intermediate file. Frame captures and elementary audio outputs, which nothing
+//!    shares, are written directly by this process.
+//! 2. Package: ONE process stream-copies the intermediate into every HLS group (the hls muxer, one
+//!    `var_stream_map` variant per output), DASH group (the dash muxer) and MP4/MOV file.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::model::{
-    AudioCodec, AudioPlan, Container, Gop, GroupKind, GroupPlan, H264Plan, JobPlan, OutputPlan,
-    RateControl, Scaling, VideoCodec, VideoPlan,
+use super::model::{AudioCodec, Container, GroupKind, GroupPlan, JobPlan, OutputPlan, VideoCodec};
+use super::renditions::{
+    audio_encode, is_packaged, secs, video_chain, EncoderOption, Renditions, Sources,
 };
 
 /// What the engine learned about the input before building the command.
@@ -20,8 +24,17 @@ pub(crate) struct SourceInfo {
     pub fps: Option<f64>,
 }
 
-/// Frame rate assumed for GOPs in seconds when neither the settings nor the input give one.
-const FALLBACK_FPS: f64 = 25.0;
+/// The intermediate file holding every distinct encode, in the job's scratch dir.
+///
+/// MP4 keeps what stream copy needs intact: each track's own timescale (exact timestamps), the
+/// negative decode times of B-frames and the AAC encoder's priming as edit lists (so packaged MP4
+/// and DASH outputs start at 0 exactly as a direct encode's do), and the encoders' global headers
+/// (avcC, AudioSpecificConfig: no ADTS). NUT shifts every timestamp to be non-negative (outputs
+/// then start 21 ms late with the priming audible) and tags codecs in ways the mp4 muxer refuses;
+/// Matroska rounds timestamps to milliseconds; MPEG-TS wraps AAC in ADTS and offsets time.
+/// MP4's one cost: the hls muxer reads CODECS only from Annex B parameter sets, hence
+/// `h264_mp4toannexb` on HLS video (see [`package`]).
+pub(crate) const INTERMEDIATE_FILE: &str = "renditions.mp4";
 
 /// DASH segment names are written with this marker and renamed after ffmpeg finishes, because
 /// the dash muxer names files per representation id, not per output.
@@ -35,8 +48,7 @@ pub(crate) fn dash_tmp_media(base: &str) -> String {
     format!("{base}{DASH_TMP_MARKER}$RepresentationID$_$Number%09d$.mp4")
 }
 
-/// Builds the argument list (without the program name).
-pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
+fn start(progress: bool, input: &Path) -> Vec<OsString> {
     let mut args: Vec<OsString> = [
         "-hide_banner",
         "-nostdin",
@@ -44,52 +56,107 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
         "-loglevel",
         "warning",
         "-nostats",
-        "-progress",
-        "pipe:1",
-        "-i",
     ]
     .iter()
     .map(OsString::from)
     .collect();
-    args.push(plan.input.clone().into_os_string());
+    if progress {
+        args.extend(["-progress".into(), "pipe:1".into()]);
+    }
+    args.push("-i".into());
+    args.push(input.as_os_str().to_owned());
+    args
+}
 
-    // One filter chain per video output, all fed by one split of the decoded input.
-    let videos: Vec<(&GroupPlan, &VideoPlan)> = plan
+/// The encode step (without the program name). `intermediate` is where the shared encodes go;
+/// it is `Some` exactly when `r.any_packaged()`.
+pub(crate) fn encode(plan: &JobPlan, r: &Renditions, intermediate: Option<&Path>) -> Vec<OsString> {
+    let mut args = start(true, &plan.input);
+    // Split branches: the distinct video encodes, then the frame captures in plan order.
+    let mut chains: Vec<String> = Vec::new();
+    if intermediate.is_some() {
+        chains.extend(r.videos.iter().map(|v| v.chain.clone()));
+    }
+    let direct: Vec<(&GroupPlan, &OutputPlan)> = plan
         .groups
         .iter()
-        .flat_map(|g| {
-            g.outputs
-                .iter()
-                .filter_map(move |o| o.video.as_ref().map(|v| (g, v)))
-        })
+        .flat_map(|g| g.outputs.iter().map(move |o| (g, o)))
+        .filter(|(_, o)| !is_packaged(o))
         .collect();
-    if !videos.is_empty() {
+    chains.extend(
+        direct
+            .iter()
+            .filter_map(|(_, o)| o.video.as_ref().map(video_chain)),
+    );
+    if !chains.is_empty() {
         let mut graph = String::new();
-        if videos.len() == 1 {
+        if chains.len() == 1 {
             graph.push_str("[0:v:0]null[s0];");
         } else {
-            let _ = write!(graph, "[0:v:0]split={}", videos.len());
-            for i in 0..videos.len() {
+            let _ = write!(graph, "[0:v:0]split={}", chains.len());
+            for i in 0..chains.len() {
                 let _ = write!(graph, "[s{i}]");
             }
             graph.push(';');
         }
-        for (i, (_, video)) in videos.iter().enumerate() {
-            let _ = write!(graph, "[s{i}]{}[v{i}];", video_chain(video));
+        for (i, chain) in chains.iter().enumerate() {
+            let _ = write!(graph, "[s{i}]{chain}[v{i}];");
         }
         graph.pop();
         args.push("-filter_complex".into());
         args.push(graph.into());
     }
 
-    let mut next_video = 0usize;
-    for group in &plan.groups {
+    let mut next_branch = 0usize;
+    if let Some(file) = intermediate {
+        let mut s = Streams::default();
+        for v in &r.videos {
+            s.map_video(&format!("[v{next_branch}]"));
+            next_branch += 1;
+            s.options('v', s.videos - 1, &v.options);
+        }
+        for a in &r.audios {
+            s.map_audio("0:a:0");
+            s.options('a', s.audios - 1, &a.options);
+        }
+        args.extend(s.args);
+        args.extend(["-f".into(), "mp4".into(), file.as_os_str().to_owned()]);
+    }
+    for (group, output) in direct {
+        let mut s = Streams::default();
+        if output.video.is_some() {
+            s.map_video(&format!("[v{next_branch}]"));
+            next_branch += 1;
+        }
+        if let Some(audio) = &output.audio {
+            s.map_audio("0:a:0");
+            s.options('a', 0, &audio_encode(audio).options);
+        }
+        args.extend(s.args);
+        args.extend(file_muxer(group, output));
+    }
+    args
+}
+
+/// The package step (without the program name): stream copies of the intermediate into every
+/// HLS, DASH and MP4/MOV output.
+pub(crate) fn package(plan: &JobPlan, r: &Renditions, intermediate: &Path) -> Vec<OsString> {
+    let mut args = start(false, intermediate);
+    for (group, sources) in plan.groups.iter().zip(&r.sources) {
+        let used = || {
+            group
+                .outputs
+                .iter()
+                .zip(sources)
+                .filter_map(|(o, s)| s.map(|s| (o, s)))
+        };
         match group.kind {
             GroupKind::FileGroup => {
-                for output in &group.outputs {
-                    let mut a = Streams::default();
-                    a.map(output, &mut next_video, group, src);
-                    args.extend(a.args);
+                for (output, src) in used() {
+                    let mut s = Streams::default();
+                    s.map_sources(src);
+                    args.extend(s.args);
+                    args.extend(["-c".into(), "copy".into()]);
                     args.extend(file_muxer(group, output));
                 }
             }
@@ -98,23 +165,27 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
                 integer_durations,
                 ..
             } => {
-                let mut a = Streams::default();
+                let mut s = Streams::default();
                 let mut variants = Vec::new();
-                for output in &group.outputs {
-                    let (v, au) = a.map(output, &mut next_video, group, src);
+                for (output, src) in used() {
+                    let (v, a) = s.map_sources(src);
                     let mut entry: Vec<String> = Vec::new();
                     if let Some(v) = v {
                         entry.push(format!("v:{v}"));
                     }
-                    if let Some(au) = au {
-                        entry.push(format!("a:{au}"));
+                    if let Some(a) = a {
+                        entry.push(format!("a:{a}"));
                     }
                     entry.push(format!("name:{}", output.name_modifier));
                     variants.push(entry.join(","));
                 }
-                args.extend(a.args);
+                s.declare_bitrates(r, &group.kind);
+                args.extend(s.args);
+                for a in ["-c", "copy", "-bsf:v", "h264_mp4toannexb"] {
+                    args.push(a.into());
+                }
                 let dir = pattern_escape(&group.dir);
-                for s in [
+                for a in [
                     "-f",
                     "hls",
                     "-hls_time",
@@ -128,7 +199,7 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
                     "-hls_segment_type",
                     "mpegts",
                 ] {
-                    args.push(s.into());
+                    args.push(a.into());
                 }
                 if integer_durations {
                     args.extend(["-hls_flags".into(), "round_durations".into()]);
@@ -150,17 +221,22 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
                 segment_length_s,
                 fragment_length_s,
             } => {
-                let mut a = Streams::default();
-                for output in &group.outputs {
-                    a.map(output, &mut next_video, group, src);
+                let mut s = Streams::default();
+                // One track per output, in output order: representation ids are output indexes
+                // (what `report::rename_dash_segments` relies on).
+                for (_, src) in used() {
+                    s.map_sources(src);
                 }
-                let sets = match (a.videos > 0, a.audios > 0) {
+                s.declare_bitrates(r, &group.kind);
+                let sets = match (s.videos > 0, s.audios > 0) {
                     (true, true) => "id=0,streams=v id=1,streams=a",
                     (true, false) => "id=0,streams=v",
                     _ => "id=0,streams=a",
                 };
-                args.extend(a.args);
-                for s in [
+                args.extend(s.args);
+                for a in [
+                    "-c",
+                    "copy",
                     "-f",
                     "dash",
                     "-seg_duration",
@@ -176,16 +252,16 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
                     "-adaptation_sets",
                     sets,
                 ] {
-                    args.push(s.into());
+                    args.push(a.into());
                 }
                 if fragment_length_s > 0.0 && fragment_length_s < segment_length_s {
-                    for s in [
+                    for a in [
                         "-frag_type",
                         "duration",
                         "-frag_duration",
                         &secs(fragment_length_s),
                     ] {
-                        args.push(s.into());
+                        args.push(a.into());
                     }
                 }
                 args.push("-init_seg_name".into());
@@ -202,10 +278,6 @@ pub(crate) fn build(plan: &JobPlan, src: SourceInfo) -> Vec<OsString> {
         }
     }
     args
-}
-
-fn secs(s: f64) -> String {
-    format!("{}", (s * 1000.0).round() / 1000.0)
 }
 
 /// `%` is a pattern character in ffmpeg's segment and image file names.
@@ -272,229 +344,155 @@ fn file_muxer(group: &GroupPlan, output: &OutputPlan) -> Vec<OsString> {
     args
 }
 
-/// Stream mapping and per-stream encoder options for one ffmpeg output file.
+/// Stream mapping and per-stream options for one ffmpeg output file.
 #[derive(Default)]
 struct Streams {
     args: Vec<OsString>,
     videos: usize,
     audios: usize,
+    /// The encodes mapped, in this file's stream order.
+    video_sources: Vec<usize>,
+    audio_sources: Vec<usize>,
 }
 
 impl Streams {
-    /// Maps an output's video (the next filter-graph label) and audio; returns their indexes
-    /// among this output file's video and audio streams.
-    fn map(
-        &mut self,
-        output: &OutputPlan,
-        next_video: &mut usize,
-        group: &GroupPlan,
-        src: SourceInfo,
-    ) -> (Option<usize>, Option<usize>) {
-        let mut v_index = None;
-        if let Some(video) = &output.video {
-            let i = self.videos;
-            self.push(["-map".into(), format!("[v{next_video}]")]);
-            *next_video += 1;
-            if let VideoCodec::H264(h) = &video.codec {
-                self.h264(i, h, group.kind.segment_length_s(), src);
-            }
-            self.videos += 1;
-            v_index = Some(i);
-        }
-        let mut a_index = None;
-        if let Some(audio) = &output.audio {
-            let i = self.audios;
-            self.push(["-map".into(), "0:a:0".into()]);
-            self.audio(i, audio);
-            self.audios += 1;
-            a_index = Some(i);
-        }
-        (v_index, a_index)
+    fn map_video(&mut self, from: &str) {
+        self.args.extend(["-map".into(), from.into()]);
+        self.videos += 1;
     }
 
-    fn push<const N: usize>(&mut self, items: [String; N]) {
-        self.args.extend(items.into_iter().map(OsString::from));
+    fn map_audio(&mut self, from: &str) {
+        self.args.extend(["-map".into(), from.into()]);
+        self.audios += 1;
     }
 
-    fn opt(&mut self, name: &str, stream: &str, value: impl ToString) {
-        self.push([format!("-{name}:{stream}"), value.to_string()]);
+    /// Maps an output's encodes from the intermediate (video encode `i` is its `v:i`, audio
+    /// encode `j` its `a:j`); returns their indexes among this file's video and audio streams.
+    fn map_sources(&mut self, src: Sources) -> (Option<usize>, Option<usize>) {
+        let v = src.video.map(|i| {
+            self.map_video(&format!("0:v:{i}"));
+            self.video_sources.push(i);
+            self.videos - 1
+        });
+        let a = src.audio.map(|i| {
+            self.map_audio(&format!("0:a:{i}"));
+            self.audio_sources.push(i);
+            self.audios - 1
+        });
+        (v, a)
     }
 
-    fn h264(&mut self, i: usize, h: &H264Plan, segment_s: Option<f64>, src: SourceInfo) {
-        let s = format!("v:{i}");
-        self.opt("c", &s, "libx264");
-        self.opt("preset", &s, h.x264_preset);
-        if let Some(p) = h.profile {
-            self.opt("profile", &s, p);
-        }
-        if let Some(l) = &h.level {
-            self.opt("level", &s, l);
-        }
-        let default_buffer = |b: u64| b.saturating_mul(2);
-        match h.rate {
-            RateControl::Cbr {
-                bitrate_bps,
-                buffer_bits,
-            } => {
-                self.opt("b", &s, bitrate_bps);
-                self.opt("minrate", &s, bitrate_bps);
-                self.opt("maxrate", &s, bitrate_bps);
-                self.opt(
-                    "bufsize",
-                    &s,
-                    buffer_bits.unwrap_or(default_buffer(bitrate_bps)),
-                );
-            }
-            RateControl::Vbr {
-                bitrate_bps,
-                max_bitrate_bps,
-                buffer_bits,
-            } => {
-                self.opt("b", &s, bitrate_bps);
-                if let Some(max) = max_bitrate_bps {
-                    self.opt("maxrate", &s, max);
-                    self.opt("bufsize", &s, buffer_bits.unwrap_or(default_buffer(max)));
-                }
-            }
-            RateControl::Qvbr {
-                quality_level,
-                max_bitrate_bps,
-                buffer_bits,
-            } => {
-                // Quality level 1–10 onto x264's CRF scale: 7 (MediaConvert's web default) ≈ 23,
-                // 10 ≈ 16, 1 ≈ 38.
-                self.opt("crf", &s, format!("{:.1}", 40.0 - 2.4 * quality_level));
-                self.opt("maxrate", &s, max_bitrate_bps);
-                self.opt(
-                    "bufsize",
-                    &s,
-                    buffer_bits.unwrap_or(default_buffer(max_bitrate_bps)),
-                );
-            }
-        }
-        let fps = h
-            .framerate
-            .map(|(n, d)| f64::from(n) / f64::from(d))
-            .or(src.fps)
-            .unwrap_or(FALLBACK_FPS);
-        match h.gop {
-            Some(Gop::Frames(n)) => self.opt("g", &s, n.round().max(1.0) as u64),
-            Some(Gop::Seconds(secs)) => self.opt("g", &s, (secs * fps).round().max(1.0) as u64),
-            None => {}
-        }
-        if let Some(seg) = segment_s.filter(|s| *s > 0.0) {
-            // Every rendition cuts its segments at the same instants, so ABR switching is clean
-            // and each segment lasts SegmentLength.
-            self.opt(
-                "force_key_frames",
-                &s,
-                format!("expr:gte(t,n_forced*{})", secs(seg)),
-            );
-        }
-        if !h.scene_change_detect {
-            self.opt("sc_threshold", &s, 0);
-        }
-        if let Some(bf) = h.b_frames {
-            self.opt("bf", &s, bf);
+    fn options(&mut self, kind: char, index: usize, options: &[EncoderOption]) {
+        for (name, value) in options {
+            self.args.push(format!("-{name}:{kind}:{index}").into());
+            self.args.push(value.into());
         }
     }
 
-    fn audio(&mut self, i: usize, a: &AudioPlan) {
-        let s = format!("a:{i}");
-        match a.codec {
-            AudioCodec::Aac => self.opt("c", &s, "aac"),
-            AudioCodec::Mp3 => self.opt("c", &s, "libmp3lame"),
-            AudioCodec::Passthrough => self.opt("c", &s, "copy"),
-        }
-        if let Some(b) = a.bitrate_bps {
-            self.opt("b", &s, b);
-        }
-        if let Some(q) = a.vbr_quality {
-            self.opt("q", &s, q);
-        }
-        if let Some(r) = a.sample_rate_hz {
-            self.opt("ar", &s, r);
-        }
-        if let Some(c) = a.channels {
-            self.opt("ac", &s, c);
-        }
-    }
-}
-
-/// Frame rate, scaling and pixel format for one video output.
-fn video_chain(video: &VideoPlan) -> String {
-    let mut filters: Vec<String> = Vec::new();
-    match &video.codec {
-        VideoCodec::H264(h) => {
-            if let Some((n, d)) = h.framerate {
-                filters.push(format!("fps={n}/{d}"));
+    /// A copied stream has no encoder to declare its bitrate, and the intermediate's demuxer
+    /// reports a measured average instead: restate what the encoder declared, which the hls
+    /// muxer turns into BANDWIDTH (libx264's target bitrate, else its CPB cap, so (peak + audio)
+    /// × 1.1 for QVBR) and the dash muxer into `bandwidth` (the target bitrate, else measured).
+    fn declare_bitrates(&mut self, r: &Renditions, kind: &GroupKind) {
+        let hls = matches!(kind, GroupKind::HlsGroup { .. });
+        let mut declared: Vec<OsString> = Vec::new();
+        for (k, &i) in self.video_sources.iter().enumerate() {
+            let v = &r.videos[i];
+            let bps = if hls {
+                v.bitrate_bps.or(v.max_bitrate_bps)
+            } else {
+                v.bitrate_bps
+            };
+            if let Some(bps) = bps {
+                declared.extend([format!("-b:v:{k}").into(), bps.to_string().into()]);
             }
         }
-        // Dropping frames before scaling: thumbnails cost one scale per capture, not per frame.
-        // MediaConvert captures the first frame, then one every interval; `select` does exactly
-        // that, where the `fps` filter shifts the times and writes nothing for a clip shorter than
-        // the interval.
-        VideoCodec::FrameCapture(c) => {
-            let interval_s = f64::from(c.framerate.1) / f64::from(c.framerate.0.max(1));
-            filters.push(format!("select='isnan(prev_selected_t)+gte(t-prev_selected_t,{interval_s:.6})'"));
+        for (k, &i) in self.audio_sources.iter().enumerate() {
+            if let Some(bps) = r.audios[i].bitrate_bps {
+                declared.extend([format!("-b:a:{k}").into(), bps.to_string().into()]);
+            }
         }
+        self.args.extend(declared);
     }
-    if let Some(scale) = scale_filter(video.width_px, video.height_px, video.scaling) {
-        filters.push(scale);
-    }
-    if matches!(video.codec, VideoCodec::H264(_)) {
-        // 8-bit 4:2:0: what the supported H.264 profiles and every player take.
-        filters.push("format=yuv420p".into());
-    }
-    if filters.is_empty() {
-        "null".into()
-    } else {
-        filters.join(",")
-    }
-}
-
-fn scale_filter(width: Option<u32>, height: Option<u32>, scaling: Scaling) -> Option<String> {
-    let fit = "force_original_aspect_ratio=decrease:force_divisible_by=2";
-    Some(match (width, height) {
-        (None, None) => return None,
-        // One side given: the other follows the source's aspect ratio (rounded to even).
-        (Some(w), None) => format!("scale={w}:-2"),
-        (None, Some(h)) => format!("scale=-2:{h}"),
-        (Some(w), Some(h)) => match scaling {
-            Scaling::StretchToOutput => format!("scale={w}:{h},setsar=1"),
-            Scaling::Default => {
-                format!("scale={w}:{h}:{fit},pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1")
-            }
-            Scaling::Fit => format!("scale={w}:{h}:{fit},setsar=1"),
-            Scaling::FitNoUpscale => {
-                format!("scale=w='min({w},iw)':h='min({h},ih)':{fit},setsar=1")
-            }
-            Scaling::Fill => {
-                format!("scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1")
-            }
-        },
-    })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use serde_json::Value;
+
     use super::*;
+    use crate::local::mediaconvert::plan_job;
+
+    fn preset() -> Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/web-ladder.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn strings(args: &[OsString]) -> Vec<String> {
+        args.iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    fn value_after<'a>(args: &'a [String], flag: &str) -> &'a str {
+        let i = args.iter().position(|a| a == flag).unwrap();
+        &args[i + 1]
+    }
 
     #[test]
-    fn scaling_behaviours_map_to_filters() {
-        assert_eq!(scale_filter(None, None, Scaling::Default), None);
+    fn web_ladder_encodes_four_videos_once_and_packages_them_everywhere() {
+        let plan = plan_job(&preset(), Path::new("/in/trip.mp4"), Path::new("/out")).unwrap();
+        let src = SourceInfo {
+            duration_s: 10.0,
+            fps: Some(25.0),
+        };
+        let r = Renditions::of(&plan, src);
+        let scratch = Path::new("/scratch").join(INTERMEDIATE_FILE);
+
+        let enc = strings(&encode(&plan, &r, Some(&scratch)));
+        let x264 = enc
+            .iter()
+            .zip(enc.iter().skip(1))
+            .filter(|(flag, value)| flag.starts_with("-c:v:") && *value == "libx264")
+            .count();
+        assert_eq!(x264, 4, "{enc:?}");
+        let aac = enc.iter().filter(|a| a.starts_with("-c:a:")).count();
+        assert_eq!(aac, 2, "{enc:?}");
+        // Four rungs and the thumbnails, from one decode.
+        assert!(value_after(&enc, "-filter_complex").starts_with("[0:v:0]split=5[s0]"));
+        assert_eq!(enc.iter().filter(|a| *a == "-i").count(), 1);
+        assert!(enc.contains(&scratch.to_string_lossy().into_owned()));
+        assert!(enc.iter().any(|a| a.ends_with("trip_thumb.%07d.jpg")));
+
+        let pkg = strings(&package(&plan, &r, &scratch));
+        assert_eq!(value_after(&pkg, "-i"), scratch.to_string_lossy());
+        assert!(!pkg
+            .iter()
+            .any(|a| a.contains("libx264") || a == "-filter_complex"));
         assert_eq!(
-            scale_filter(None, Some(360), Scaling::Fill).unwrap(),
-            "scale=-2:360"
+            value_after(&pkg, "-var_stream_map"),
+            "v:0,a:0,name:_360p v:1,a:1,name:_540p v:2,a:2,name:_720p v:3,a:3,name:_1080p"
         );
-        assert!(scale_filter(Some(640), Some(480), Scaling::Default)
-            .unwrap()
-            .contains("pad=640:480"));
-        assert!(scale_filter(Some(640), Some(480), Scaling::Fill)
-            .unwrap()
-            .contains("crop=640:480"));
-        assert!(scale_filter(Some(640), Some(480), Scaling::FitNoUpscale)
-            .unwrap()
-            .contains("min(640,iw)"));
+        // HLS maps encodes 0..3 with their audio; the MP4 and DASH reuse encodes 2 and 0, 2.
+        let maps: Vec<&str> = pkg
+            .iter()
+            .zip(pkg.iter().skip(1))
+            .filter(|(flag, _)| *flag == "-map")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(
+            maps,
+            [
+                "0:v:0", "0:a:0", "0:v:1", "0:a:0", "0:v:2", "0:a:1", "0:v:3", "0:a:1", // HLS
+                "0:v:2", "0:a:1", // MP4
+                "0:v:0", "0:v:2", "0:a:1", // DASH
+            ]
+        );
+        // BANDWIDTH as the encoder would have declared it: QVBR's cap.
+        assert_eq!(value_after(&pkg, "-b:v:3"), "6000000");
+        assert!(pkg.iter().any(|a| a.ends_with("trip_720p.mp4")));
+        assert!(pkg.iter().any(|a| a.ends_with("trip.mpd")));
     }
 }

@@ -57,8 +57,10 @@ pub enum EngineError {
     },
     #[error("could not start ffmpeg ({program}): {detail}")]
     Spawn { program: String, detail: String },
-    #[error("ffmpeg failed (exit status {status}) transcoding {}: {stderr_tail}", .input.display())]
+    #[error("ffmpeg failed (exit status {status}) {step} {}: {stderr_tail}", .input.display())]
     Ffmpeg {
+        /// What the process was doing: `encoding` or `packaging the renditions of`.
+        step: &'static str,
         input: PathBuf,
         status: String,
         stderr_tail: String,

@@ -1,6 +1,7 @@
 //! A MediaConvert-compatible transcoding engine on the ffmpeg CLI: a job's `Settings` (console
-//! PascalCase or wire camelCase) become ONE ffmpeg process that decodes the input once and
-//! writes every output group as MediaConvert lays it out under the group's `Destination`.
+//! PascalCase or wire camelCase) become one ffmpeg process that decodes the input once and
+//! encodes each distinct rendition once, then one that stream-copies those encodes into every
+//! output group as MediaConvert lays it out under the group's `Destination`.
 //!
 //! [`plan_job`] validates the settings without touching any file (an unsupported setting fails
 //! with its JSON path); [`run_job`] runs the plan with progress and cancellation and reports
@@ -12,6 +13,7 @@ mod command;
 mod error;
 mod json;
 mod model;
+mod renditions;
 mod report;
 mod run;
 mod settings;
@@ -23,5 +25,5 @@ pub use model::{
     AudioCodec, AudioPlan, Container, FrameCapturePlan, Gop, GroupKind, GroupPlan, H264Plan,
     JobPlan, OutputPlan, RateControl, Scaling, VideoCodec, VideoPlan,
 };
-pub use run::{run_job, GroupOutputs, JobOutputs, OutputDetails, Progress};
+pub use run::{run_job, GroupOutputs, JobOutputs, OutputDetails, Progress, SCRATCH_DIR_PREFIX};
 pub use settings::plan_job;

@@ -1,9 +1,10 @@
-//! `run_job`: runs a [`JobPlan`] as one ffmpeg process with progress and cancellation, and
-//! removes every partial output when the job fails or is canceled.
+//! `run_job`: runs a [`JobPlan`] as two ffmpeg processes (encode each distinct rendition once,
+//! then package them into every output) with progress and cancellation, and removes every
+//! partial output and intermediate file when the job fails or is canceled.
 
 use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use serde::Serialize;
@@ -14,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::command::{self, SourceInfo};
 use super::error::EngineError;
 use super::model::{GroupKind, JobPlan, OutputPlan, RAW_PASSTHROUGH_EXTENSIONS};
+use super::renditions::Renditions;
 use super::report;
 use crate::limits;
 
@@ -22,10 +24,14 @@ pub use super::report::{GroupOutputs, JobOutputs, OutputDetails};
 /// Environment variable naming the ffmpeg binary (default: `ffmpeg` on the PATH).
 pub const FFMPEG_ENV: &str = "VODSTUDIO_FFMPEG";
 
+/// Name prefix of a running job's scratch dir, `<output_root>/.vodstudio-scratch-<id>/`.
+pub const SCRATCH_DIR_PREFIX: &str = ".vodstudio-scratch-";
+
 /// How far a running job has come.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Progress {
-    /// 0–100, share of the input's duration transcoded so far.
+    /// 0–100: the share of the input's duration encoded so far, scaled so that packaging the
+    /// renditions takes the last few percent; 100 once every output is written.
     pub percent: f64,
     /// Input time transcoded so far, in seconds.
     pub out_time_s: f64,
@@ -35,9 +41,10 @@ pub struct Progress {
     pub ffmpeg_pid: u32,
 }
 
-/// Runs the job: probes the input, starts ffmpeg, reports progress, and returns what was
-/// written. When `cancel` fires, ffmpeg is killed, its partial outputs are removed, and the
-/// result is [`EngineError::Canceled`]; a failed run removes its partial outputs too.
+/// Runs the job: probes the input, runs ffmpeg (encode, then package), reports progress, and
+/// returns what was written. When `cancel` fires, the running ffmpeg is killed, partial outputs
+/// and intermediates are removed, and the result is [`EngineError::Canceled`]; a failed run
+/// removes them too.
 pub async fn run_job(
     plan: &JobPlan,
     progress: impl Fn(Progress),
@@ -148,15 +155,74 @@ async fn inspect_input(plan: &JobPlan) -> Result<(SourceInfo, Option<String>), E
     Ok((src, info.audio().map(|(s, _)| s.codec.clone())))
 }
 
+/// Encodes every distinct rendition once, then packages them into every output that uses them.
 async fn transcode(
     plan: &JobPlan,
     src: SourceInfo,
     progress: &impl Fn(Progress),
     cancel: &CancellationToken,
 ) -> Result<(), EngineError> {
+    let renditions = Renditions::of(plan, src);
+    // Dropped (and so removed) on every way out of this function.
+    let scratch = if renditions.any_packaged() {
+        Some(Scratch::create(&plan.output_root)?)
+    } else {
+        None
+    };
+    let intermediate = scratch
+        .as_ref()
+        .map(|s| s.dir.join(command::INTERMEDIATE_FILE));
+
+    let mut state = ProgressState::default();
+    let share = if intermediate.is_some() {
+        limits::ENGINE_ENCODE_PERCENT_SHARE
+    } else {
+        100.0
+    };
+    let mut pid = run_ffmpeg(
+        plan,
+        command::encode(plan, &renditions, intermediate.as_deref()),
+        "encoding",
+        cancel,
+        |line, pid| {
+            if let Some(mut p) = state.feed(line, src.duration_s, pid) {
+                p.percent *= share / 100.0;
+                progress(p);
+            }
+        },
+    )
+    .await?;
+    if let Some(intermediate) = &intermediate {
+        pid = run_ffmpeg(
+            plan,
+            command::package(plan, &renditions, intermediate),
+            "packaging the renditions of",
+            cancel,
+            |_, _| {},
+        )
+        .await?;
+    }
+    progress(Progress {
+        percent: 100.0,
+        out_time_s: src.duration_s,
+        speed: state.speed,
+        ffmpeg_pid: pid,
+    });
+    Ok(())
+}
+
+/// Runs one ffmpeg process to completion, handing each stdout line to `on_line` with the
+/// process id; kills (and reaps) it when `cancel` fires. Returns the process id.
+async fn run_ffmpeg(
+    plan: &JobPlan,
+    args: Vec<std::ffi::OsString>,
+    step: &'static str,
+    cancel: &CancellationToken,
+    mut on_line: impl FnMut(&str, u32),
+) -> Result<u32, EngineError> {
     let program = std::env::var(FFMPEG_ENV).unwrap_or_else(|_| "ffmpeg".into());
     let mut child = Command::new(&program)
-        .args(command::build(plan, src))
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -187,7 +253,6 @@ async fn transcode(
     });
 
     let mut lines = BufReader::new(stdout).lines();
-    let mut state = ProgressState::default();
     loop {
         tokio::select! {
             biased;
@@ -198,11 +263,7 @@ async fn transcode(
                 return Err(EngineError::Canceled);
             }
             line = lines.next_line() => match line {
-                Ok(Some(line)) => {
-                    if let Some(p) = state.feed(&line, src.duration_s, pid) {
-                        progress(p);
-                    }
-                }
+                Ok(Some(line)) => on_line(&line, pid),
                 // ffmpeg closed stdout: it is exiting.
                 Ok(None) | Err(_) => break,
             },
@@ -221,6 +282,7 @@ async fn transcode(
     if !status.success() {
         let tail: Vec<String> = tail.into_iter().filter(|l| !l.trim().is_empty()).collect();
         return Err(EngineError::Ffmpeg {
+            step,
             input: plan.input.clone(),
             status: status
                 .code()
@@ -232,13 +294,34 @@ async fn transcode(
             },
         });
     }
-    progress(Progress {
-        percent: 100.0,
-        out_time_s: src.duration_s,
-        speed: state.speed,
-        ffmpeg_pid: pid,
-    });
-    Ok(())
+    Ok(pid)
+}
+
+/// The job's scratch dir, holding the intermediate encodes between the two steps. It lives in
+/// the output root (as a dot-dir no bucket can be named like) rather than the system temp dir:
+/// the intermediates are as big as the job's distinct renditions, and /tmp is often RAM-backed.
+/// Removed when dropped: after success, failure, cancellation, or when the job's future is.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn create(output_root: &Path) -> Result<Self, EngineError> {
+        let dir = output_root.join(format!(
+            "{SCRATCH_DIR_PREFIX}{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| EngineError::io(&dir, &e))?;
+        Ok(Self { dir })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
+            tracing::warn!(dir = %self.dir.display(), error = %e, "local engine: could not remove the scratch dir");
+        }
+    }
 }
 
 /// Accumulates one `-progress` block (`key=value` lines ending with `progress=continue|end`).
