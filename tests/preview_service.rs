@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use url::Url;
-use vodstudio::preview::PreviewService;
+use vodstudio::preview::{PreviewConfig, PreviewService};
 
 const ASSET: &str = "01JASSET";
 const BUCKET: &str = "media";
@@ -246,6 +246,45 @@ async fn serves_hls_and_dash_through_tokens() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.bytes().await.expect("body").as_ref(), whole.as_slice());
 
+    preview.shutdown().await;
+
+    // CORS only for the configured origin.
+    let config = PreviewConfig {
+        bind_port: 0,
+        allowed_origins: vec!["tauri://localhost".to_owned()],
+    };
+    let preview = PreviewService::start_with(s3.clone(), config)
+        .await
+        .expect("preview starts");
+    let token = preview.issue_token(ASSET, BUCKET, ASSET, Duration::from_secs(600));
+    let url = preview.playback_url(ASSET, &token, "hls/trip.m3u8");
+    let resp = http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header(reqwest::header::ORIGIN, "tauri://localhost")
+        .header("access-control-request-headers", "range")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        resp.headers()[reqwest::header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "tauri://localhost"
+    );
+    for (origin, allowed) in [("tauri://localhost", true), ("https://evil.example", false)] {
+        let resp = http
+            .get(&url)
+            .header(reqwest::header::ORIGIN, origin)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(
+            resp.headers()
+                .contains_key(reqwest::header::ACCESS_CONTROL_ALLOW_ORIGIN),
+            allowed,
+            "{origin}"
+        );
+    }
     preview.shutdown().await;
     backend.shutdown().await;
 }
