@@ -97,6 +97,8 @@ fn rewrite_uri_attribute(line: &str, base: &Url, map: &impl Fn(&ResolvedUri) -> 
         "EXT-X-KEY" | "EXT-X-SESSION-KEY" => UriRole::Key,
         "EXT-X-MEDIA" | "EXT-X-I-FRAME-STREAM-INF" | "EXT-X-RENDITION-REPORT" => UriRole::Playlist,
         "EXT-X-PART" => UriRole::Segment,
+        // Its value is a duration and a free-text title, not an attribute list.
+        "EXTINF" => return line.to_owned(),
         _ => UriRole::Other,
     };
     let bytes = line.as_bytes();

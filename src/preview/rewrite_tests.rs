@@ -204,13 +204,14 @@ fn mediaconvert_master_with_iframes_and_session_key() {
 fn mediaconvert_iframe_playlist_with_byte_ranges() {
     let playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-VERSION:4\n#EXT-X-MEDIA-SEQUENCE:1\n\
 #EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-I-FRAMES-ONLY\n#EXT-X-KEY:METHOD=AES-128,URI=\"key.bin\"\n\
-#EXTINF:2.00200,\n#EXT-X-BYTERANGE:17108@376\ntrip_720p_00001.ts\n\
+#EXTINF:2.00200,URI=\"title, not a URI\"\n#EXT-X-BYTERANGE:17108@376\ntrip_720p_00001.ts\n\
 #EXTINF:2.00200,\n#EXT-X-BYTERANGE:16356@1205748\n/asset-1/hls/trip_720p_00002.ts\n#EXT-X-ENDLIST\n";
     let rec = Recorder::new();
     let out = rewrite_hls(playlist, &base("hls/trip_720p_iframe.m3u8"), |u| rec.map(u));
     assert_eq!(rec.undo(&out, false), playlist);
     assert!(out.contains("URI=\"R[s3://media/asset-1/hls/key.bin]\""));
     assert!(out.contains("\nR[s3://media/asset-1/hls/trip_720p_00002.ts]\n"));
+    assert!(out.contains("#EXTINF:2.00200,URI=\"title, not a URI\"\n"));
 }
 
 fn check_dash(mpd: &str, manifest: &str) -> Vec<(String, String)> {
