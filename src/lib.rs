@@ -7,5 +7,6 @@ pub mod limits;
 pub mod local;
 pub mod media;
 pub mod presets;
+pub mod preview;
 pub mod queue;
 pub mod upload;
