@@ -84,7 +84,7 @@ pub const ENGINE_DASH_DEFAULT_SEGMENT_S: f64 = 30.0;
 /// Local MediaConvert engine: MediaConvert's default DASH `FragmentLength` (seconds).
 pub const ENGINE_DASH_DEFAULT_FRAGMENT_S: f64 = 2.0;
 /// Local MediaConvert engine: share of a job's progress (percent) for encoding; stream-copying
-/// the renditions into their outputs takes the rest (about 2% of the time on the web ladder).
+/// the renditions into their outputs takes the rest (about 3% of the time on the web ladder).
 pub const ENGINE_ENCODE_PERCENT_SHARE: f64 = 98.0;
 /// Local MediaConvert engine: ffmpeg stderr lines kept to explain a failure.
 pub const ENGINE_STDERR_TAIL_LINES: usize = 12;
