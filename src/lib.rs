@@ -9,4 +9,5 @@ pub mod media;
 pub mod presets;
 pub mod preview;
 pub mod queue;
+mod serve;
 pub mod upload;

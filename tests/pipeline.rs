@@ -243,6 +243,22 @@ async fn kill_9_during_upload_and_during_tracking_gives_exactly_one_job() {
     host.shutdown().await;
 }
 
+/// The `AWS_*=…` lines `vodstudio local serve` prints once it listens.
+fn read_env(child: &mut std::process::Child) -> Vec<(String, String)> {
+    use std::io::BufRead as _;
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut env = Vec::new();
+    loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some((k, v)) = line.split_once('=') {
+            env.push((k.to_owned(), v.to_owned()));
+            if k == "AWS_ENDPOINT_URL_MEDIACONVERT" {
+                return env;
+            }
+        }
+    }
+}
+
 /// Picks a free port on 127.0.0.1 (released before use; the test binds it right after).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -265,21 +281,6 @@ async fn work_added_while_the_backend_is_down_completes_once_it_is_up() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap()
-    };
-    let read_env = |child: &mut std::process::Child| -> Vec<(String, String)> {
-        use std::io::BufRead as _;
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut env = Vec::new();
-        loop {
-            let line = lines.next().unwrap().unwrap();
-            if let Some((k, v)) = line.split_once('=') {
-                env.push((k.to_owned(), v.to_owned()));
-                if k == "AWS_ENDPOINT_URL_MEDIACONVERT" {
-                    break;
-                }
-            }
-        }
-        env
     };
     let mut first = serve(&[]);
     let env = read_env(&mut first);
@@ -334,21 +335,7 @@ async fn watch_folder_mode_uploads_then_finds_and_tracks_the_bucket_job() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let env: Vec<(String, String)> = {
-        use std::io::BufRead as _;
-        let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
-        let mut env = Vec::new();
-        loop {
-            let line = lines.next().unwrap().unwrap();
-            if let Some((k, v)) = line.split_once('=') {
-                env.push((k.to_owned(), v.to_owned()));
-                if k == "AWS_ENDPOINT_URL_MEDIACONVERT" {
-                    break;
-                }
-            }
-        }
-        env
-    };
+    let env = read_env(&mut server);
     let get = |k: &str| env.iter().find(|(n, _)| n == k).unwrap().1.clone();
     run_ok(vs(&data).args(["settings", "set", "profile=aws", "region=us-east-1", "watch-bucket=watch", "mode=watch-folder"]).args([
         format!("s3-endpoint={}", get("AWS_ENDPOINT_URL_S3")),

@@ -6,10 +6,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
-use common::{ffmpeg, media, tempdir};
+use common::{ffmpeg, media, ok, tempdir, vodstudio};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 use vodstudio::local::mediaconvert::{plan_job, run_job};
@@ -512,24 +512,6 @@ fn every_key_of_an_unusual_template_survives_planning() {
 }
 
 // ---- the CLI ----
-
-fn vodstudio(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vodstudio"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
 
 #[test]
 fn cli_plan_prints_rungs_and_notes_or_the_planned_job() {

@@ -5,10 +5,8 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
 
-use common::tempdir;
+use common::{ok, tempdir, vodstudio};
 use serde_json::{json, Value};
 use vodstudio::presets::{self, Preset, PresetError, PresetSource};
 
@@ -125,24 +123,6 @@ fn import_refuses_what_is_not_a_job_template() {
 }
 
 // ---- the CLI ----
-
-fn vodstudio(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vodstudio"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
 
 #[test]
 fn cli_presets_import_list_show() {

@@ -106,8 +106,20 @@ impl Backend {
     }
 
     /// Checks both endpoints with the cheapest calls that prove access: HeadBucket on the watch
-    /// bucket and ListJobs (one result). Creates the buckets first where the backend wants it.
+    /// bucket and ListJobs (one result).
     pub async fn check(&self) -> Result<(), PipelineError> {
+        self.check_s3().await?;
+        self.mediaconvert
+            .list_jobs()
+            .max_results(1)
+            .send()
+            .await
+            .map_err(|e| PipelineError::from_sdk("MediaConvert ListJobs", &e))?;
+        Ok(())
+    }
+
+    /// HeadBucket on the watch bucket, after creating the buckets where the backend wants it.
+    pub async fn check_s3(&self) -> Result<(), PipelineError> {
         if self.create_buckets {
             for bucket in [&self.watch_bucket, &self.media_bucket] {
                 if self.s3.head_bucket().bucket(bucket).send().await.is_err() {
@@ -127,12 +139,6 @@ impl Backend {
             .send()
             .await
             .map_err(|e| PipelineError::from_sdk(&format!("S3 bucket {}", self.watch_bucket), &e))?;
-        self.mediaconvert
-            .list_jobs()
-            .max_results(1)
-            .send()
-            .await
-            .map_err(|e| PipelineError::from_sdk("MediaConvert ListJobs", &e))?;
         Ok(())
     }
 }

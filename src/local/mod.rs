@@ -5,7 +5,6 @@
 
 mod backend;
 mod host;
-mod http;
 pub mod mediaconvert;
 pub mod mediaconvert_api;
 pub mod s3;

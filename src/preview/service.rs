@@ -14,7 +14,6 @@ use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 use tokio::sync::oneshot;
 use url::Url;
@@ -184,53 +183,14 @@ struct State {
     allowed_origins: Vec<String>,
 }
 
-/// The accept loop. The local backend has one like it, but `local` is a server that no client
-/// module of the core may import (DESIGN), so this small copy lives here.
-async fn serve(
-    listener: tokio::net::TcpListener,
-    state: Arc<State>,
-    mut stop: oneshot::Receiver<()>,
-) {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(e) => {
-                        // Typically EMFILE: keep serving the connections we have.
-                        tracing::warn!(error = %e, "preview service: accept failed");
-                        tokio::task::yield_now().await;
-                        continue;
-                    }
-                };
-                let state = Arc::clone(&state);
-                let service = hyper::service::service_fn(move |req| {
-                    let state = Arc::clone(&state);
-                    async move { Ok::<_, Infallible>(handle(&state, req).await) }
-                });
-                let conn = http.serve_connection(TokioIo::new(stream), service).into_owned();
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "preview service: connection ended with an error");
-                    }
-                });
-            }
-            _ = &mut stop => break,
-        }
-    }
-    drop(listener);
+/// The preview service on the core's shared accept loop.
+async fn serve(listener: tokio::net::TcpListener, state: Arc<State>, stop: oneshot::Receiver<()>) {
+    let service = hyper::service::service_fn(move |req| {
+        let state = Arc::clone(&state);
+        async move { Ok::<_, Infallible>(handle(&state, req).await) }
+    });
     let grace = Duration::from_millis(PREVIEW_SHUTDOWN_GRACE_MS);
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            "preview service: requests still running after the grace period; dropping them"
-        );
-    }
+    crate::serve::serve("preview service", listener, service, stop, grace).await;
 }
 
 async fn handle(state: &State, req: Request<Incoming>) -> Response<Body> {

@@ -243,9 +243,9 @@ impl Runner {
             };
             self.store.set_asset_planned(&asset.id, &planned.to_string(), &self.backend.watch_bucket, &key)?;
         }
-        // A quick look first: without it an unreachable endpoint would cost the upload driver's
-        // whole retry budget before the asset shows as waiting.
-        self.backend.check().await?;
+        // A quick look at S3 first: without it an unreachable endpoint would cost the upload
+        // driver's whole retry budget before the asset shows as waiting.
+        self.backend.check_s3().await?;
         let path = PathBuf::from(&asset.source_path);
         let size = std::fs::metadata(&path)
             .map_err(|e| StepError::Failed(PipelineError::new(FailureKind::Local, format!("cannot read {}: {e}; was it moved or deleted?", path.display()))))?

@@ -119,6 +119,17 @@ fn make(name: &str, out: &Path) {
     }
 }
 
+/// The `vodstudio` CLI with `data` as its data dir.
+pub fn vodstudio(data: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vodstudio")).arg("--data-dir").arg(data).args(args).output().unwrap()
+}
+
+/// The stdout of a command that must have succeeded (its stderr otherwise).
+pub fn ok(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
 /// A fresh temp dir for a test's outputs.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new().prefix("vodstudio-test-").tempdir().unwrap()

@@ -246,6 +246,17 @@ fn finish(summary: RunSummary, json: bool) -> anyhow::Result<ExitCode> {
     Ok(if summary.failed > 0 || summary.unfinished > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
+/// The backend of the settings' profile; on the local profile, the embedded backend this
+/// process started or joined (shut it down when done).
+async fn connect(settings: &Settings, data_dir: &Path) -> anyhow::Result<(Backend, Option<LocalHost>)> {
+    let local = match settings.profile {
+        Profile::Local => Some(LocalHost::start_or_join(data_dir).await?),
+        Profile::Aws(_) => None,
+    };
+    let backend = Backend::connect(settings, local.as_ref().map(|l| &l.endpoints)).await?;
+    Ok((backend, local))
+}
+
 /// Runs the queue here, or — when another process already runs it — follows its progress.
 async fn run_queue(data_dir: &Path, opts: RunOptions, json: bool) -> anyhow::Result<RunSummary> {
     let settings = Settings::load(data_dir)?;
@@ -256,11 +267,7 @@ async fn run_queue(data_dir: &Path, opts: RunOptions, json: bool) -> anyhow::Res
         eprintln!("another vodstudio process is working through the queue; following its progress");
         return follow(&store, opts.only, json).await;
     }
-    let local = match settings.profile {
-        Profile::Local => Some(LocalHost::start_or_join(data_dir).await?),
-        Profile::Aws(_) => None,
-    };
-    let backend = Backend::connect(&settings, local.as_ref().map(|l| &l.endpoints)).await?;
+    let (backend, local) = connect(&settings, data_dir).await?;
     let notifier = Arc::new(DesktopNotifier::new(settings.notifications));
     let runner = Runner::new(store.clone(), backend, settings, data_dir, notifier);
     let stop = tokio_util::sync::CancellationToken::new();
@@ -455,11 +462,7 @@ pub async fn cancel(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resu
     let lock = File::options().create(true).truncate(false).write(true).open(data_dir.join(RUN_LOCK))?;
     if lock.try_lock().is_ok() && (asset.job_id.is_some() || asset.upload_id.is_some()) {
         let settings = Settings::load(&data_dir)?;
-        let local = match settings.profile {
-            Profile::Local => Some(LocalHost::start_or_join(&data_dir).await?),
-            Profile::Aws(_) => None,
-        };
-        let backend = Backend::connect(&settings, local.as_ref().map(|l| &l.endpoints)).await?;
+        let (backend, local) = connect(&settings, &data_dir).await?;
         if let Some(job) = &asset.job_id {
             if let Err(e) = vodstudio::jobs::cancel_job(&backend.mediaconvert, job).await {
                 eprintln!("note: the job {job} could not be canceled now ({e}); it may still finish");

@@ -124,7 +124,7 @@ impl LocalMediaConvert {
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let service = hyper::service::service_fn(move |req| routes::handle(Arc::clone(&ctx), req));
-        let task = tokio::spawn(crate::local::http::serve(
+        let task = tokio::spawn(crate::serve::serve(
             "local MediaConvert",
             listener,
             service,

@@ -84,7 +84,7 @@ impl LocalS3 {
             .map_err(|source| LocalS3Error::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr().map_err(|source| LocalS3Error::Bind { addr: config.bind, source })?;
         let (stop_tx, stop_rx) = oneshot::channel();
-        let task = tokio::spawn(super::http::serve(
+        let task = tokio::spawn(crate::serve::serve(
             "local S3",
             listener,
             service,

@@ -1,4 +1,5 @@
-//! The accept loop both local servers share: HTTP/1 and HTTP/2 on a loopback listener, each
+//! The accept loop every loopback server of the core shares (the local S3 and MediaConvert
+//! servers, the preview service): HTTP/1 and HTTP/2 on a loopback listener, each
 //! connection on its own task, and a graceful stop that waits a bounded time for requests in flight.
 
 use std::time::Duration;
