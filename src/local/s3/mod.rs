@@ -10,6 +10,8 @@ mod error;
 mod listing;
 mod multipart;
 mod objects;
+mod pins;
+mod reader;
 mod service;
 mod store;
 
