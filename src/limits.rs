@@ -61,6 +61,9 @@ pub const LOCAL_S3_MAX_PART_NUMBER: i32 = 10_000;
 pub const LOCAL_S3_MAX_LIST_ENTRIES: usize = 1000;
 /// Local S3 server: buffer for streaming bodies to and from disk (memory per request stays bounded).
 pub const LOCAL_S3_IO_BUFFER_BYTES: usize = 256 * 1024;
+/// Local S3 server: received body bytes hashed and written to disk at once (two such batches per
+/// request in memory at most).
+pub const LOCAL_S3_WRITE_BATCH_BYTES: usize = 1024 * 1024;
 /// Local S3 server: object-created events kept for a slow subscriber before it sees `Lagged`.
 pub const LOCAL_S3_EVENT_CAPACITY: usize = 1024;
 /// Local S3 server: how long shutdown waits for in-flight requests before dropping them.

@@ -101,6 +101,9 @@ async fn range_get_returns_partial_content() {
 
     let bad = c.get_object().bucket("bkt").key("k").range("bytes=5000-").send().await.expect_err("beyond end");
     assert_eq!(code(&bad), "InvalidRange");
+
+    c.put_object().bucket("bkt").key("empty").body(ByteStream::from_static(b"")).send().await.expect("put empty");
+    assert!(get_body(&c, "bkt", "empty").await.is_empty());
 }
 
 #[tokio::test]

@@ -12,7 +12,8 @@ use tokio::io::AsyncReadExt as _;
 
 use super::checksum::{self, Algorithm, BodyHasher, ChecksumKind};
 use super::listing;
-use super::objects::{algorithms_for, claimed_checksums, etag, parse_algorithm, receive_body, upload_attrs, Backend};
+use super::body::receive_body;
+use super::objects::{algorithms_for, claimed_checksums, etag, parse_algorithm, upload_attrs, Backend};
 use super::store::{internal, no_such_upload, ObjectMeta, PartMeta, UploadMeta};
 use crate::limits::{LOCAL_S3_IO_BUFFER_BYTES, LOCAL_S3_MAX_LIST_ENTRIES, LOCAL_S3_MAX_PART_NUMBER, LOCAL_S3_MIN_PART_SIZE_BYTES};
 

@@ -3,17 +3,16 @@
 
 use std::time::SystemTime;
 
-use futures::StreamExt as _;
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
-use tokio::io::AsyncWriteExt as _;
 use tokio::sync::broadcast;
 
-use super::checksum::{self, Algorithm, BodyDigest, BodyHasher, ChecksumKind, Checksums};
+use super::body::receive_body;
+use super::checksum::{self, Algorithm, BodyHasher, ChecksumKind, Checksums};
 use super::listing;
-use super::store::{internal, ObjectAttrs, ObjectMeta, Store, TempFile};
+use super::store::{internal, ObjectAttrs, ObjectMeta, Store};
 use super::ObjectCreated;
-use crate::limits::{LOCAL_S3_IO_BUFFER_BYTES, LOCAL_S3_MAX_LIST_ENTRIES};
+use crate::limits::LOCAL_S3_MAX_LIST_ENTRIES;
 
 /// The `s3s::S3` backend: state on disk plus the event channel.
 pub(crate) struct Backend {
@@ -35,29 +34,6 @@ macro_rules! claimed_checksums {
     };
 }
 pub(crate) use claimed_checksums;
-
-/// Streams a request body into a temp file, hashing on the way; memory stays at one buffer.
-pub(crate) async fn receive_body(
-    store: &Store,
-    body: Option<StreamingBlob>,
-    mut hasher: BodyHasher,
-) -> S3Result<(TempFile, u64, BodyDigest)> {
-    let (tmp, file) = store.new_temp().await?;
-    let mut out = tokio::io::BufWriter::with_capacity(LOCAL_S3_IO_BUFFER_BYTES, file);
-    let mut size_bytes = 0u64;
-    if let Some(mut body) = body {
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk
-                .map_err(|e| s3_error!(IncompleteBody, "reading the request body failed after {size_bytes} bytes: {e}"))?;
-            hasher.update(&chunk);
-            size_bytes += chunk.len() as u64;
-            out.write_all(&chunk).await.map_err(|e| internal("write body", e))?;
-        }
-    }
-    out.flush().await.map_err(|e| internal("write body", e))?;
-    out.get_ref().sync_all().await.map_err(|e| internal("write body", e))?;
-    Ok((tmp, size_bytes, hasher.finalize()))
-}
 
 /// Algorithms to hash for a body: those claimed in headers, announced as trailers, or declared.
 pub(crate) fn algorithms_for(
