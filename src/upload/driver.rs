@@ -33,7 +33,7 @@ pub struct UploadRequest {
 /// How to upload it.
 #[derive(Debug, Clone)]
 pub struct UploadOptions {
-    /// Parts in flight at once (memory in flight is this × part size).
+    /// Parts in flight at once (each streams from disk through one small buffer).
     pub concurrency: usize,
     /// Average upload rate cap, in bytes per second.
     pub bandwidth_limit_bytes_per_s: Option<u64>,
