@@ -7,6 +7,8 @@
 #  2. peak RSS of `vodstudio upload` for a 5 GiB file (memory must not grow with file size);
 #  3. bytes re-sent after a kill -9 at about 50 %.
 #   scripts/bench-upload.sh          (SIZE_GIB=1 BIG_GIB=5 ROUNDS=5 by default)
+# The server keeps its data, and the files live, under BENCH_TMP (default: the system temp dir),
+# which needs about 2 × SIZE_GIB + BIG_GIB GiB free.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_GIB="${SIZE_GIB:-1}"; BIG_GIB="${BIG_GIB:-5}"; ROUNDS="${ROUNDS:-5}"
@@ -14,9 +16,12 @@ command -v aws >/dev/null || python3 -m pip install --quiet awscli
 command -v /usr/bin/time >/dev/null || scripts/setup.sh
 cargo build --release --locked --quiet --bin vodstudio
 BIN="$(realpath "${CARGO_TARGET_DIR:-target}")/release/vodstudio"
-work=$(mktemp -d); server=""
+work=$(mktemp -d -p "${BENCH_TMP:-${TMPDIR:-/tmp}}"); server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+need_gib=$((2 * SIZE_GIB + BIG_GIB))
+free_gib=$(df --output=avail -B1G "$work" | tail -1 | tr -d ' ')
+[ "$free_gib" -gt "$need_gib" ] || { echo "$work has $free_gib GiB free; the benchmark needs about $need_gib (set BENCH_TMP)" >&2; exit 1; }
 
 "$BIN" local serve --data "$work/local" --bucket bench > "$work/env" 2> "$work/server.log" &
 server=$!
@@ -58,7 +63,8 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 mib=$((SIZE_GIB * 1024))
 
-/usr/bin/time -f "%M" -o "$work/rss" env VODSTUDIO_DATA_DIR="$work/app-big" "$BIN" upload "$work/big.bin" --to s3://bench/big.bin >/dev/null 2>&1
+/usr/bin/time -f "%M" -o "$work/rss" env VODSTUDIO_DATA_DIR="$work/app-big" "$BIN" upload "$work/big.bin" --to s3://bench/big.bin >/dev/null 2>"$work/run.err" \
+  || { cat "$work/run.err" >&2; exit 1; }
 rss_mib=$(( $(cat "$work/rss") / 1024 ))
 
 # Kill at ~50 %: the capped run would take 8 s, so kill after 4 s; then rerun uncapped.
@@ -71,7 +77,8 @@ sent=$(echo "$rerun" | python3 -c 'import json,sys; print(json.load(sys.stdin)["
 total=$((SIZE_GIB << 30)); resent=$(( sent - (total - on_server) )); part=$((8 << 20))
 
 samples() { awk -v m="$mib" '{printf "  %.2f s (%.0f MiB/s, client CPU %.2f s, server CPU %.2f s)\n", $1, m / $1, $2, $3}' "$1"; }
-echo "$(aws --version 2>&1 | cut -d' ' -f1) (default settings) vs vodstudio (defaults); load average $load_before before, $load_after after"
+echo "$(aws --version 2>&1 | cut -d' ' -f1) (default settings) vs vodstudio (defaults), server data on $(df --output=fstype "$work" | tail -1)"
+echo "load average $load_before before the rounds, $load_after after"
 echo "vodstudio, ${SIZE_GIB} GiB, round by round:"; samples "$work/ours"
 echo "aws s3 cp, ${SIZE_GIB} GiB, round by round:"; samples "$work/theirs"
 ours_med=$(cut -d' ' -f1 "$work/ours" | median); theirs_med=$(cut -d' ' -f1 "$work/theirs" | median)
