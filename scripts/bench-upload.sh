@@ -8,7 +8,7 @@
 #  3. bytes re-sent after a kill -9 at about 50 %.
 #   scripts/bench-upload.sh          (SIZE_GIB=1 BIG_GIB=5 ROUNDS=5 by default)
 # The server keeps its data, and the files live, under BENCH_TMP (default: the system temp dir),
-# which needs about 2 × SIZE_GIB + BIG_GIB GiB free.
+# which needs about SIZE_GIB + BIG_GIB + 1 GiB free.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_GIB="${SIZE_GIB:-1}"; BIG_GIB="${BIG_GIB:-5}"; ROUNDS="${ROUNDS:-5}"
@@ -19,7 +19,7 @@ BIN="$(realpath "${CARGO_TARGET_DIR:-target}")/release/vodstudio"
 work=$(mktemp -d -p "${BENCH_TMP:-${TMPDIR:-/tmp}}"); server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-need_gib=$((2 * SIZE_GIB + BIG_GIB))
+need_gib=$((SIZE_GIB + BIG_GIB + 1))
 free_gib=$(df --output=avail -B1G "$work" | tail -1 | tr -d ' ')
 [ "$free_gib" -gt "$need_gib" ] || { echo "$work has $free_gib GiB free; the benchmark needs about $need_gib (set BENCH_TMP)" >&2; exit 1; }
 
@@ -47,8 +47,10 @@ run() {
   e=$(date +%s.%N); c1=$(server_cpu)
   echo "$(echo "$e - $s" | bc -l) $(awk '{print $1 + $2}' "$work/cpu") $(echo "$c1 - $c0" | bc -l)"
 }
-ours() { run env VODSTUDIO_DATA_DIR="$work/app-$1" "$BIN" upload "$work/one.bin" --to "s3://bench/ours-$1.bin"; }
-theirs() { run aws s3 cp --only-show-errors --endpoint-url "$AWS_ENDPOINT_URL_S3" "$work/one.bin" "s3://bench/aws-$1.bin"; }
+# Each upload lands in an empty bucket: the object is deleted after (untimed).
+rm_object() { aws s3 rm --quiet --endpoint-url "$AWS_ENDPOINT_URL_S3" "s3://bench/$1" >/dev/null; }
+ours() { run env VODSTUDIO_DATA_DIR="$work/app-$1" "$BIN" upload "$work/one.bin" --to "s3://bench/ours-$1.bin"; rm_object "ours-$1.bin"; }
+theirs() { run aws s3 cp --only-show-errors --endpoint-url "$AWS_ENDPOINT_URL_S3" "$work/one.bin" "s3://bench/aws-$1.bin"; rm_object "aws-$1.bin"; }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -56,8 +58,6 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$ROUNDS"); do
   if [ $((r % 2)) -eq 1 ]; then ours "$r" >> "$work/ours"; theirs "$r" >> "$work/theirs"
   else theirs "$r" >> "$work/theirs"; ours "$r" >> "$work/ours"; fi
-  # Untimed: the next round writes to an empty bucket, as this one did.
-  aws s3 rm --quiet --recursive --endpoint-url "$AWS_ENDPOINT_URL_S3" s3://bench/ >/dev/null
   echo "round $r of $ROUNDS done" >&2
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -66,6 +66,7 @@ mib=$((SIZE_GIB * 1024))
 /usr/bin/time -f "%M" -o "$work/rss" env VODSTUDIO_DATA_DIR="$work/app-big" "$BIN" upload "$work/big.bin" --to s3://bench/big.bin >/dev/null 2>"$work/run.err" \
   || { cat "$work/run.err" >&2; exit 1; }
 rss_mib=$(( $(cat "$work/rss") / 1024 ))
+rm_object big.bin
 
 # Kill at ~50 %: the capped run would take 8 s, so kill after 4 s; then rerun uncapped.
 env VODSTUDIO_DATA_DIR="$work/app-kill" "$BIN" upload "$work/one.bin" --to s3://bench/killed.bin \
