@@ -22,6 +22,8 @@ trap cleanup EXIT
 need_gib=$((SIZE_GIB + BIG_GIB + 1))
 free_gib=$(df --output=avail -B1G "$work" | tail -1 | tr -d ' ')
 [ "$free_gib" -gt "$need_gib" ] || { echo "$work has $free_gib GiB free; the benchmark needs about $need_gib (set BENCH_TMP)" >&2; exit 1; }
+# A private copy: a build in another checkout sharing CARGO_TARGET_DIR cannot swap it mid-run.
+cp "$BIN" "$work/vodstudio"; BIN="$work/vodstudio"
 
 "$BIN" local serve --data "$work/local" --bucket bench > "$work/env" 2> "$work/server.log" &
 server=$!
