@@ -384,7 +384,7 @@ impl Store {
         let mut names = Vec::with_capacity(sources.len());
         for (i, source) in sources.iter().enumerate() {
             let name = format!("{stem}.{version}.{}.data", i + 1);
-            if let Err(e) = tokio::fs::hard_link(source, dir.join(&name)).await {
+            if let Err(e) = link_or_copy(source, &dir.join(&name)).await {
                 for made in &names {
                     remove_if_exists(&dir.join(made)).await?;
                 }
@@ -596,10 +596,52 @@ async fn exists(path: &Path) -> S3Result<bool> {
     tokio::fs::try_exists(path).await.map_err(|e| internal("stat", e))
 }
 
+/// Hard-links `source` as `dest`; where the file system has no hard links (FAT, some network
+/// mounts), copies it and makes the copy durable instead.
+async fn link_or_copy(source: &Path, dest: &Path) -> io::Result<()> {
+    match tokio::fs::hard_link(source, dest).await {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            tracing::debug!(error = %e, "local S3: no hard link, copying the data file instead");
+            let (source, dest) = (source.to_path_buf(), dest.to_path_buf());
+            tokio::task::spawn_blocking(move || {
+                std::fs::copy(&source, &dest)?;
+                std::fs::File::open(&dest)?.sync_all()
+            })
+            .await
+            .map_err(io::Error::other)?
+        }
+        result => result,
+    }
+}
+
 async fn remove_if_exists(path: &Path) -> S3Result<()> {
     match tokio::fs::remove_file(path).await {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(internal("remove file", e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_or_copy;
+
+    #[tokio::test]
+    async fn a_data_file_is_linked_or_else_copied() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = dir.path().join("part.data");
+        std::fs::write(&source, b"part bytes").expect("write");
+        link_or_copy(&source, &dir.path().join("linked.data")).await.expect("link");
+        assert_eq!(std::fs::read(dir.path().join("linked.data")).expect("read"), b"part bytes");
+
+        // Across file systems there is no hard link: the copy fallback runs (where /dev/shm is
+        // another file system, as on Linux).
+        if let Ok(other) = tempfile::tempdir_in("/dev/shm") {
+            let dest = other.path().join("copied.data");
+            link_or_copy(&source, &dest).await.expect("copy");
+            assert_eq!(std::fs::read(&dest).expect("read"), b"part bytes");
+        }
+        let missing = link_or_copy(&dir.path().join("gone.data"), &dir.path().join("x.data")).await;
+        assert_eq!(missing.expect_err("no source").kind(), std::io::ErrorKind::NotFound);
     }
 }
