@@ -37,8 +37,13 @@ pub const UPLOAD_MAX_PARTS: u64 = 10_000;
 pub const UPLOAD_MAX_OBJECT_SIZE_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
 /// Bytes hashed from each end of a file to recognise it again (with its size and mtime).
 pub const UPLOAD_FINGERPRINT_EDGE_BYTES: u64 = 1024 * 1024;
-/// Parts uploaded at once by default (memory in flight = this × part size).
+/// Parts uploaded at once by default.
 pub const UPLOAD_DEFAULT_CONCURRENCY: usize = 6;
+/// Read buffer for streaming a part from disk and for checksumming it (memory in flight is a few
+/// of these per part, whatever the part size). tokio's File runs each read on the blocking pool:
+/// 256 KiB cost 4,096 hand-offs per GiB; 1 MiB saved ~12 % client CPU but lifted peak RSS of a
+/// 5 GiB upload to a fast server from 61 to 87 MiB; 512 KiB keeps most of the gain at 72 MiB.
+pub const UPLOAD_STREAM_BUFFER_BYTES: usize = 512 * 1024;
 /// Retries of one failing request before the upload waits for the network (backoff doubles).
 pub const UPLOAD_RETRY_MAX_ATTEMPTS: u32 = 12;
 pub const UPLOAD_RETRY_BASE_DELAY_MS: u64 = 250;
@@ -61,6 +66,9 @@ pub const LOCAL_S3_MAX_PART_NUMBER: i32 = 10_000;
 pub const LOCAL_S3_MAX_LIST_ENTRIES: usize = 1000;
 /// Local S3 server: buffer for streaming bodies to and from disk (memory per request stays bounded).
 pub const LOCAL_S3_IO_BUFFER_BYTES: usize = 256 * 1024;
+/// Local S3 server: received body bytes hashed and written to disk at once (two such batches per
+/// request in memory at most).
+pub const LOCAL_S3_WRITE_BATCH_BYTES: usize = 1024 * 1024;
 /// Local S3 server: object-created events kept for a slow subscriber before it sees `Lagged`.
 pub const LOCAL_S3_EVENT_CAPACITY: usize = 1024;
 /// Local S3 server: how long shutdown waits for in-flight requests before dropping them.

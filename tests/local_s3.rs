@@ -101,6 +101,9 @@ async fn range_get_returns_partial_content() {
 
     let bad = c.get_object().bucket("bkt").key("k").range("bytes=5000-").send().await.expect_err("beyond end");
     assert_eq!(code(&bad), "InvalidRange");
+
+    c.put_object().bucket("bkt").key("empty").body(ByteStream::from_static(b"")).send().await.expect("put empty");
+    assert!(get_body(&c, "bkt", "empty").await.is_empty());
 }
 
 #[tokio::test]
@@ -555,4 +558,108 @@ async fn refuses_to_bind_beyond_loopback() {
     let err = LocalS3::start(config).await.err().expect("non-loopback bind is refused");
     assert!(matches!(err, LocalS3Error::NonLoopbackBind { .. }), "{err}");
     assert_eq!(err.kind(), "non_loopback_bind");
+}
+
+/// Uploads `parts` as a CRC32C multipart upload to `key` and completes it; returns the ETag.
+async fn multipart_object(c: &aws_sdk_s3::Client, bucket: &str, key: &str, parts: &[Vec<u8>]) -> String {
+    let created = c
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+        .send()
+        .await
+        .expect("create upload");
+    let id = created.upload_id().expect("upload id");
+    let mut done = CompletedMultipartUpload::builder();
+    for (data, n) in parts.iter().zip(1..) {
+        let out = c
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(id)
+            .part_number(n)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+            .body(ByteStream::from(data.clone()))
+            .send()
+            .await
+            .expect("upload part");
+        let part = CompletedPart::builder().part_number(n).e_tag(out.e_tag().expect("etag"));
+        done = done.parts(part.checksum_crc32_c(out.checksum_crc32_c().expect("crc")).build());
+    }
+    let out = c.complete_multipart_upload().bucket(bucket).key(key).upload_id(id).multipart_upload(done.build()).send().await;
+    out.expect("complete").e_tag().expect("etag").to_owned()
+}
+
+/// Data files in bucket `bkt` of the store under `dir`.
+fn data_files(dir: &std::path::Path) -> usize {
+    let entries = std::fs::read_dir(dir.join("s3/buckets/bkt/objects")).expect("objects dir");
+    entries.filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "data"))).count()
+}
+
+#[tokio::test]
+async fn a_completed_upload_is_its_part_files_read_across_boundaries_and_replaced_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let h = start(dir.path()).await;
+    let c = client(&h);
+    c.create_bucket().bucket("bkt").send().await.expect("bucket");
+    let parts = [bytes(5 * MIB, 1), bytes(5 * MIB, 2), bytes(1000, 3)];
+    let whole = parts.concat();
+    multipart_object(&c, "bkt", "a.mov", &parts).await;
+    assert_eq!(data_files(dir.path()), 3, "the parts' files are the object: nothing was concatenated");
+
+    let range = |r: String| c.get_object().bucket("bkt").key("a.mov").range(r).send();
+    for (from, to) in [(5 * MIB - 10, 5 * MIB + 9), (5 * MIB - 5, 10 * MIB + 4), (0, 5 * MIB - 1), (10 * MIB, 10 * MIB + 999)] {
+        let got = range(format!("bytes={from}-{to}")).await.expect("range across parts");
+        assert_eq!(got.content_range(), Some(format!("bytes {from}-{to}/{}", whole.len()).as_str()));
+        assert_eq!(got.body.collect().await.expect("body").into_bytes().as_ref(), &whole[from..=to], "{from}-{to}");
+    }
+    let tail = range("bytes=-1500".into()).await.expect("suffix across parts");
+    assert_eq!(tail.body.collect().await.expect("body").into_bytes().as_ref(), &whole[whole.len() - 1500..]);
+    let third = c.get_object().bucket("bkt").key("a.mov").part_number(3).send().await.expect("part 3");
+    assert_eq!(third.body.collect().await.expect("body").into_bytes().as_ref(), parts[2].as_slice());
+
+    // Copies share the files; they outlive the source.
+    c.copy_object().bucket("bkt").key("copy.mov").copy_source("bkt/a.mov").send().await.expect("copy");
+    let head = c.head_object().bucket("bkt").key("copy.mov").checksum_mode(ChecksumMode::Enabled).send().await.expect("head");
+    assert!(head.checksum_crc32_c().is_some_and(|v| v.ends_with("-3")), "{head:?}");
+    c.delete_object().bucket("bkt").key("a.mov").send().await.expect("delete source");
+    assert_eq!(get_body(&c, "bkt", "copy.mov").await, whole);
+
+    // A GET that began before an overwrite and a delete still serves the version it began with
+    // (its later part files are opened after both).
+    let mut reading = c.get_object().bucket("bkt").key("copy.mov").send().await.expect("get").body;
+    let first = reading.next().await.expect("a first chunk").expect("chunk");
+    c.put_object().bucket("bkt").key("copy.mov").body(ByteStream::from_static(b"new")).send().await.expect("overwrite");
+    c.delete_object().bucket("bkt").key("copy.mov").send().await.expect("delete");
+    let rest = reading.collect().await.expect("rest of the old version").into_bytes();
+    assert_eq!([first.as_ref(), rest.as_ref()].concat(), whole);
+    drop(h);
+
+    // Without readers (no GET here: one that just ended may hold its pins a moment longer),
+    // overwrite and delete leave no file behind.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let h = start(dir.path()).await;
+    let c = client(&h);
+    c.create_bucket().bucket("bkt").send().await.expect("bucket");
+    multipart_object(&c, "bkt", "b.mov", &parts).await;
+    let second = [bytes(5 * MIB, 4), bytes(10, 5)];
+    let etag = multipart_object(&c, "bkt", "b.mov", &second).await;
+    assert_eq!(data_files(dir.path()), 2, "the first version's three files are gone");
+    c.put_object().bucket("bkt").key("b.mov").body(ByteStream::from_static(b"small")).send().await.expect("put over");
+    assert_eq!(data_files(dir.path()), 1);
+    c.delete_object().bucket("bkt").key("b.mov").send().await.expect("delete");
+    assert_eq!(data_files(dir.path()), 0);
+
+    // A multipart object survives a restart (its part files are referenced, not swept).
+    let kept = multipart_object(&c, "bkt", "kept.mov", &parts).await;
+    assert_ne!(etag, kept);
+    h.shutdown().await;
+    let h = start(dir.path()).await;
+    let c = client(&h);
+    let head = c.head_object().bucket("bkt").key("kept.mov").send().await.expect("head after restart");
+    assert_eq!(head.e_tag(), Some(kept.as_str()));
+    assert_eq!(get_body(&c, "bkt", "kept.mov").await, whole);
+    let r = c.get_object().bucket("bkt").key("kept.mov").range("bytes=5242870-5242889").send().await.expect("range");
+    assert_eq!(r.body.collect().await.expect("body").into_bytes().as_ref(), &whole[5 * MIB - 10..5 * MIB + 10]);
 }

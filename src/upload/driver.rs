@@ -33,7 +33,7 @@ pub struct UploadRequest {
 /// How to upload it.
 #[derive(Debug, Clone)]
 pub struct UploadOptions {
-    /// Parts in flight at once (memory in flight is this × part size).
+    /// Parts in flight at once (each streams from disk through one small buffer).
     pub concurrency: usize,
     /// Average upload rate cap, in bytes per second.
     pub bandwidth_limit_bytes_per_s: Option<u64>,
@@ -187,8 +187,17 @@ impl Uploader {
         publish(&confirmed, 0, &mut meter);
 
         let ctx = PartContext { ops: &ops, upload_id: &upload_id, file: &req.file, plan, limiter: limiter.as_ref() };
+        // Each part is recorded (a synchronous SQLite commit) inside its own slot, so one part's
+        // commit never holds up the others or the start of the next.
         let mut in_flight = futures::stream::iter(missing)
-            .map(|n| self.send_part(&ctx, n, control))
+            .map(|n| {
+                let (ctx, record_id) = (&ctx, record.id);
+                async move {
+                    let part = self.send_part(ctx, n, control).await?;
+                    self.store_part(record_id, &part).await?;
+                    Ok::<_, UploadError>(part)
+                }
+            })
             .buffer_unordered(opts.concurrency.max(1));
         loop {
             tokio::select! {
@@ -204,7 +213,6 @@ impl Uploader {
                 next = in_flight.next() => match next {
                     None => break,
                     Some(Ok(part)) => {
-                        self.store_part(record.id, &part).await?;
                         bytes_sent += part.size_bytes;
                         confirmed.insert(part.part_number, part);
                         publish(&confirmed, bytes_sent, &mut meter);

@@ -8,7 +8,7 @@ use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart};
 
 use super::error::S3Failure;
-use crate::limits::UPLOAD_LIST_PARTS_PAGE;
+use crate::limits::{UPLOAD_LIST_PARTS_PAGE, UPLOAD_STREAM_BUFFER_BYTES};
 use crate::queue::PartRecord;
 
 /// A part as the server lists it.
@@ -68,7 +68,7 @@ impl S3Ops<'_> {
             .path(file)
             .offset(offset)
             .length(Length::Exact(len))
-            .buffer_size(STREAM_BUFFER_BYTES)
+            .buffer_size(UPLOAD_STREAM_BUFFER_BYTES)
             .build()
             .await
             .map_err(|e| S3Failure {
@@ -197,15 +197,12 @@ fn missing(op: &str, what: &str) -> S3Failure {
     }
 }
 
-/// Read buffer for streaming parts from disk and for checksumming them.
-const STREAM_BUFFER_BYTES: usize = 256 * 1024;
-
 /// CRC32C of bytes `offset..offset+len` of `file`, read in small chunks. Blocking.
 pub(crate) fn crc32c_of_range(file: &Path, offset: u64, len: u64) -> std::io::Result<String> {
     let mut f = std::fs::File::open(file)?;
     f.seek(SeekFrom::Start(offset))?;
     let mut reader = f.take(len);
-    let mut buf = vec![0u8; STREAM_BUFFER_BYTES];
+    let mut buf = vec![0u8; UPLOAD_STREAM_BUFFER_BYTES];
     let (mut crc, mut read) = (0u32, 0u64);
     loop {
         let n = reader.read(&mut buf)?;

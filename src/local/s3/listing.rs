@@ -148,6 +148,7 @@ mod tests {
             parts_count: None,
             part_sizes_bytes: Vec::new(),
             data_file: String::new(),
+            part_files: Vec::new(),
         }
     }
 

@@ -4,12 +4,15 @@
 //! `--endpoint-url`) can use it; it behaves like S3 where a resumable uploader depends on it
 //! (multipart listing and completion rules, checksums, NoSuchUpload).
 
+mod body;
 mod checksum;
 mod credentials;
 mod error;
 mod listing;
 mod multipart;
 mod objects;
+mod pins;
+mod reader;
 mod service;
 mod store;
 

@@ -8,11 +8,12 @@ use std::time::SystemTime;
 use md5::Digest as _;
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncReadExt as _;
 
 use super::checksum::{self, Algorithm, BodyHasher, ChecksumKind};
 use super::listing;
-use super::objects::{algorithms_for, claimed_checksums, etag, parse_algorithm, receive_body, upload_attrs, Backend};
+use super::body::receive_body;
+use super::objects::{algorithms_for, claimed_checksums, etag, parse_algorithm, upload_attrs, Backend};
 use super::store::{internal, no_such_upload, ObjectMeta, PartMeta, UploadMeta};
 use crate::limits::{LOCAL_S3_IO_BUFFER_BYTES, LOCAL_S3_MAX_LIST_ENTRIES, LOCAL_S3_MAX_PART_NUMBER, LOCAL_S3_MIN_PART_SIZE_BYTES};
 
@@ -258,38 +259,22 @@ impl Backend {
             self.store.list_parts(&input.upload_id).await?.into_iter().map(|p| (p.part_number, p)).collect();
         let chosen = check_requested_parts(requested, &stored)?;
 
-        // Concatenate the parts, hashing the whole object when its checksum is full-object
-        // (CRC64NVME by default when the upload declared none, as S3 does).
+        // The object is the parts' files themselves (linked on commit, never copied); only a
+        // full-object checksum needs their bytes read (CRC64NVME by default when the upload
+        // declared none, as S3 does).
         let full_alg = match (upload.checksum_algorithm, upload.checksum_kind) {
             (Some(a), Some(ChecksumKind::FullObject)) => Some(a),
             (None, _) => Some(Algorithm::Crc64Nvme),
             _ => None,
         };
-        let mut hasher = BodyHasher::without_md5(full_alg);
-        let (tmp, out) = self.store.new_temp().await?;
         let mut paths = Vec::with_capacity(chosen.len());
         for part in &chosen {
             paths.push(self.store.part_data_path(&input.upload_id, part)?);
         }
-        let size_bytes = if full_alg.is_none() {
-            // Nothing to hash: let the kernel concatenate the parts (std's File-to-File copy uses
-            // copy_file_range on Linux), which is several times faster than a userspace loop.
-            let mut out = out.into_std().await;
-            tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
-                let mut total = 0u64;
-                for path in paths {
-                    total += std::io::copy(&mut std::fs::File::open(path)?, &mut out)?;
-                }
-                out.sync_all()?;
-                Ok(total)
-            })
-            .await
-            .map_err(|e| internal("concatenate parts", std::io::Error::other(e)))?
-            .map_err(|e| internal("concatenate parts", e))?
-        } else {
-            let mut out = tokio::io::BufWriter::with_capacity(LOCAL_S3_IO_BUFFER_BYTES, out);
+        let size_bytes: u64 = chosen.iter().map(|p| p.size_bytes).sum();
+        let mut hasher = BodyHasher::without_md5(full_alg);
+        if full_alg.is_some() {
             let mut buf = vec![0u8; LOCAL_S3_IO_BUFFER_BYTES];
-            let mut size_bytes = 0u64;
             for path in &paths {
                 let mut file = tokio::fs::File::open(path).await.map_err(|e| internal("open part data", e))?;
                 loop {
@@ -298,14 +283,9 @@ impl Backend {
                         break;
                     }
                     hasher.update(&buf[..n]);
-                    out.write_all(&buf[..n]).await.map_err(|e| internal("write object data", e))?;
-                    size_bytes += n as u64;
                 }
             }
-            out.flush().await.map_err(|e| internal("write object data", e))?;
-            out.get_ref().sync_all().await.map_err(|e| internal("write object data", e))?;
-            size_bytes
-        };
+        }
         let whole = hasher.finalize();
 
         if let Some(expected) = input.mpu_object_size {
@@ -362,13 +342,9 @@ impl Backend {
             parts_count: u32::try_from(count).ok(),
             part_sizes_bytes: chosen.iter().map(|p| p.size_bytes).collect(),
             data_file: String::new(),
+            part_files: Vec::new(),
         };
-        // An Abort that landed while the parts were being joined wins: S3 would not publish.
-        if !self.store.upload(&input.upload_id).await.is_ok_and(|u| u.key == upload.key) {
-            return Err(no_such_upload(&input.upload_id));
-        }
-        self.store.commit_object(&input.bucket, meta.clone(), tmp).await?;
-        self.store.remove_upload(&input.upload_id).await?;
+        self.store.commit_linked(&input.bucket, meta.clone(), &paths, Some(&input.upload_id)).await?;
         self.publish(&input.bucket, &meta);
 
         let c = checksum::to_dto(&meta.checksums);

@@ -1,20 +1,18 @@
 //! Buckets and single-request objects: put (streamed, checksummed), get (ranges), head, copy,
 //! delete and listing.
 
-use std::io::SeekFrom;
 use std::time::SystemTime;
 
-use futures::StreamExt as _;
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
-use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 use tokio::sync::broadcast;
 
-use super::checksum::{self, Algorithm, BodyDigest, BodyHasher, ChecksumKind, Checksums};
+use super::body::receive_body;
+use super::checksum::{self, Algorithm, BodyHasher, ChecksumKind, Checksums};
 use super::listing;
-use super::store::{internal, ObjectAttrs, ObjectMeta, Store, TempFile};
+use super::store::{internal, ObjectAttrs, ObjectMeta, Store};
 use super::ObjectCreated;
-use crate::limits::{LOCAL_S3_IO_BUFFER_BYTES, LOCAL_S3_MAX_LIST_ENTRIES};
+use crate::limits::LOCAL_S3_MAX_LIST_ENTRIES;
 
 /// The `s3s::S3` backend: state on disk plus the event channel.
 pub(crate) struct Backend {
@@ -36,29 +34,6 @@ macro_rules! claimed_checksums {
     };
 }
 pub(crate) use claimed_checksums;
-
-/// Streams a request body into a temp file, hashing on the way; memory stays at one buffer.
-pub(crate) async fn receive_body(
-    store: &Store,
-    body: Option<StreamingBlob>,
-    mut hasher: BodyHasher,
-) -> S3Result<(TempFile, u64, BodyDigest)> {
-    let (tmp, file) = store.new_temp().await?;
-    let mut out = tokio::io::BufWriter::with_capacity(LOCAL_S3_IO_BUFFER_BYTES, file);
-    let mut size_bytes = 0u64;
-    if let Some(mut body) = body {
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk
-                .map_err(|e| s3_error!(IncompleteBody, "reading the request body failed after {size_bytes} bytes: {e}"))?;
-            hasher.update(&chunk);
-            size_bytes += chunk.len() as u64;
-            out.write_all(&chunk).await.map_err(|e| internal("write body", e))?;
-        }
-    }
-    out.flush().await.map_err(|e| internal("write body", e))?;
-    out.get_ref().sync_all().await.map_err(|e| internal("write body", e))?;
-    Ok((tmp, size_bytes, hasher.finalize()))
-}
 
 /// Algorithms to hash for a body: those claimed in headers, announced as trailers, or declared.
 pub(crate) fn algorithms_for(
@@ -190,6 +165,7 @@ impl Backend {
             parts_count: None,
             part_sizes_bytes: Vec::new(),
             data_file: String::new(),
+            part_files: Vec::new(),
         };
         self.store.commit_object(&input.bucket, meta.clone(), tmp).await?;
         self.publish(&input.bucket, &meta);
@@ -210,7 +186,8 @@ impl Backend {
 
     pub(crate) async fn get_object_impl(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
         let input = req.input;
-        let (meta, mut file) = self.store.open_object(&input.bucket, &input.key).await?;
+        let object = self.store.pin_object(&input.bucket, &input.key).await?;
+        let meta = object.meta.clone();
         let (start, len, content_range) = match (&input.range, input.part_number) {
             (Some(_), Some(_)) => return Err(s3_error!(InvalidRequest, "Cannot specify both Range header and partNumber")),
             (None, None) => (0, meta.size_bytes, None),
@@ -223,8 +200,7 @@ impl Backend {
                 (r.start, r.end - r.start, Some(content_range(r.start, r.end, meta.size_bytes)))
             }
         };
-        file.seek(SeekFrom::Start(start)).await.map_err(|e| internal("seek object data", e))?;
-        let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), LOCAL_S3_IO_BUFFER_BYTES);
+        let stream = object.stream(start, len).await?;
         let c = shown_checksums(&meta, input.checksum_mode.as_ref(), len == meta.size_bytes);
         let output = GetObjectOutput {
             body: Some(StreamingBlob::wrap(stream)),
@@ -295,13 +271,10 @@ impl Backend {
             return Err(s3_error!(NotImplemented, "copy from access points or outposts"));
         };
         self.store.require_bucket(&input.bucket).await?;
-        let (src, mut file) = self.store.open_object(src_bucket, src_key).await?;
-        // Copy through a temp file like any write, so the destination flips atomically.
-        let (tmp, out) = self.store.new_temp().await?;
-        let mut out = tokio::io::BufWriter::with_capacity(LOCAL_S3_IO_BUFFER_BYTES, out);
-        tokio::io::copy(&mut file, &mut out).await.map_err(|e| internal("copy object data", e))?;
-        out.flush().await.map_err(|e| internal("copy object data", e))?;
-        out.get_ref().sync_all().await.map_err(|e| internal("copy object data", e))?;
+        // The copy shares the source's data files (links, no bytes copied); pinned meanwhile, so
+        // an overwrite of the source cannot delete them before they are linked.
+        let src = self.store.pin_object(src_bucket, src_key).await?;
+        let sources: Vec<_> = src.files.iter().map(|(path, _)| path.clone()).collect();
         let replace = input.metadata_directive.as_ref().is_some_and(|d| d.as_str() == MetadataDirective::REPLACE);
         let attrs = if replace {
             attrs_of(
@@ -313,10 +286,11 @@ impl Backend {
                 input.metadata,
             )
         } else {
-            src.attrs.clone()
+            src.meta.attrs.clone()
         };
-        let meta = ObjectMeta { key: input.key, last_modified: SystemTime::now(), attrs, ..src };
-        self.store.commit_object(&input.bucket, meta.clone(), tmp).await?;
+        let meta = ObjectMeta { key: input.key, last_modified: SystemTime::now(), attrs, ..src.meta.clone() };
+        self.store.commit_linked(&input.bucket, meta.clone(), &sources, None).await?;
+        drop(src);
         self.publish(&input.bucket, &meta);
         let result = CopyObjectResult {
             e_tag: Some(etag(&meta.etag)),

@@ -5,6 +5,7 @@
 //! buckets/<bucket>/bucket.json                       creation time
 //! buckets/<bucket>/objects/<sha256(key)>.json        ObjectMeta (the commit point)
 //! buckets/<bucket>/objects/<sha256(key)>.<id>.data   the bytes it names
+//! buckets/<bucket>/objects/<sha256(key)>.<id>.<n>.data  …or part n of a completed multipart upload
 //! uploads/<upload-id>/upload.json                    UploadMeta
 //! uploads/<upload-id>/part-<n>.json + part-<n>.<id>.data
 //! tmp/                                               bodies being received
@@ -13,6 +14,10 @@
 //! 1 KiB long — is safe. A write streams to `tmp/`, is renamed next to its sidecar, and becomes
 //! visible when the sidecar is atomically replaced; the old data file is deleted after. A crash at
 //! any point leaves either the old or the new version, plus at worst an orphan file.
+//!
+//! A data file is never written again once placed, so one file may be shared by hard links:
+//! CompleteMultipartUpload links the parts' files into the bucket instead of copying their bytes,
+//! and CopyObject links the source's files.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -26,6 +31,8 @@ use sha2::Digest as _;
 use tokio::io::AsyncWriteExt as _;
 
 use super::checksum::{Algorithm, ChecksumKind, Checksums};
+use super::pins::Pins;
+use super::reader::PinnedObject;
 
 /// HTTP attributes and user metadata that round-trip with an object.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -38,20 +45,41 @@ pub(crate) struct ObjectAttrs {
     pub user_metadata: BTreeMap<String, String>,
 }
 
-/// Metadata whose content lives in a separate data file it names (objects and parts).
+/// Metadata whose content lives in separate data files it names (objects and parts).
 pub(crate) trait DataBacked: Serialize + DeserializeOwned {
-    fn data_file_mut(&mut self) -> &mut String;
+    /// Names of the data files, in the same directory.
+    fn data_file_names(&self) -> Vec<&str>;
+    /// Points the metadata at freshly placed data files, in order.
+    fn set_data_files(&mut self, names: Vec<String>);
 }
 
 impl DataBacked for ObjectMeta {
-    fn data_file_mut(&mut self) -> &mut String {
-        &mut self.data_file
+    fn data_file_names(&self) -> Vec<&str> {
+        if self.part_files.is_empty() {
+            vec![self.data_file.as_str()]
+        } else {
+            self.part_files.iter().map(String::as_str).collect()
+        }
+    }
+
+    fn set_data_files(&mut self, mut names: Vec<String>) {
+        if names.len() == 1 {
+            self.data_file = names.remove(0);
+            self.part_files.clear();
+        } else {
+            self.data_file.clear();
+            self.part_files = names;
+        }
     }
 }
 
 impl DataBacked for PartMeta {
-    fn data_file_mut(&mut self) -> &mut String {
-        &mut self.data_file
+    fn data_file_names(&self) -> Vec<&str> {
+        vec![self.data_file.as_str()]
+    }
+
+    fn set_data_files(&mut self, names: Vec<String>) {
+        self.data_file = names.into_iter().next().unwrap_or_default();
     }
 }
 
@@ -69,8 +97,26 @@ pub(crate) struct ObjectMeta {
     /// Sizes of a multipart object's parts, in order, so `GetObject?partNumber=` can be served.
     #[serde(default)]
     pub part_sizes_bytes: Vec<u64>,
-    /// Name of the data file in the same directory.
+    /// Name of the data file in the same directory holding the bytes, unless `part_files` do.
     pub data_file: String,
+    /// A multipart object's bytes, one data file per part in order (sizes in `part_sizes_bytes`):
+    /// Complete links the parts in rather than copying them. Empty for one-piece objects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub part_files: Vec<String>,
+}
+
+impl ObjectMeta {
+    /// Data file names with their sizes, in order.
+    fn data_files_sized(&self) -> S3Result<Vec<(&str, u64)>> {
+        if self.part_files.is_empty() {
+            return Ok(vec![(self.data_file.as_str(), self.size_bytes)]);
+        }
+        if self.part_files.len() != self.part_sizes_bytes.len() {
+            let what = format!("{} names {} part files for {} part sizes", self.key, self.part_files.len(), self.part_sizes_bytes.len());
+            return Err(internal("object metadata", what));
+        }
+        Ok(self.part_files.iter().map(String::as_str).zip(self.part_sizes_bytes.iter().copied()).collect())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -115,6 +161,8 @@ pub(crate) struct Store {
     /// Serialises the short "read old sidecar, rename data, replace sidecar" step, so two commits
     /// of one key never delete each other's data. Bodies stream outside it.
     commit: tokio::sync::Mutex<()>,
+    /// Data files GETs in progress still read: deleting one waits for them.
+    pins: Pins,
 }
 
 pub(crate) fn internal(what: &str, err: impl std::fmt::Display) -> S3Error {
@@ -138,7 +186,7 @@ impl Store {
                 tokio::fs::remove_file(&path).await?;
             }
         }
-        let store = Self { root, commit: tokio::sync::Mutex::new(()) };
+        let store = Self { root, commit: tokio::sync::Mutex::new(()), pins: Pins::default() };
         store.sweep_orphans().await?;
         Ok(store)
     }
@@ -163,8 +211,9 @@ impl Store {
                     Some("data") => data_files.push(path),
                     Some("json") => {
                         let bytes = tokio::fs::read(&path).await?;
-                        if let Ok(DataRef { data_file }) = serde_json::from_slice::<DataRef>(&bytes) {
+                        if let Ok(DataRef { data_file, part_files }) = serde_json::from_slice::<DataRef>(&bytes) {
                             referenced.insert(data_file);
+                            referenced.extend(part_files);
                         }
                     }
                     _ => {}
@@ -274,20 +323,21 @@ impl Store {
         self.read_json(&path).await
     }
 
-    /// Opens an object's current version for reading. Retries when a concurrent overwrite
-    /// deleted the data file between reading the sidecar and opening it (an open file stays
-    /// readable after that, so one success is enough).
-    pub(crate) async fn open_object(&self, bucket: &str, key: &str) -> S3Result<(ObjectMeta, tokio::fs::File)> {
+    /// An object's current version with its data files pinned, for reading or copying. Retries
+    /// when a concurrent overwrite replaced the sidecar between reading and pinning (its files
+    /// may be gone then); once pinned and confirmed current, the files stay until unpinned.
+    pub(crate) async fn pin_object(&self, bucket: &str, key: &str) -> S3Result<PinnedObject> {
         let dir = self.objects_dir(bucket)?;
         for _ in 0..3 {
             let Some(meta) = self.object_meta(bucket, key).await? else {
                 self.require_bucket(bucket).await?;
                 return Err(s3_error!(NoSuchKey, "The specified key does not exist: {key}"));
             };
-            match tokio::fs::File::open(dir.join(&meta.data_file)).await {
-                Ok(file) => return Ok((meta, file)),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(internal("open object data", e)),
+            let files: Vec<(PathBuf, u64)> = meta.data_files_sized()?.into_iter().map(|(f, size)| (dir.join(f), size)).collect();
+            let pin = self.pins.pin(files.iter().map(|(p, _)| p.clone()).collect());
+            let current = self.object_meta(bucket, key).await?;
+            if current.is_some_and(|c| c.data_file_names() == meta.data_file_names()) {
+                return Ok(PinnedObject { meta, files, pin });
             }
         }
         Err(s3_error!(InternalError, "object {key} kept changing while being opened; retry"))
@@ -305,6 +355,58 @@ impl Store {
         self.swap_in(&dir, &stem, &mut meta, data).await
     }
 
+    /// Makes existing data files the content of `meta.key` without copying a byte: each of
+    /// `sources` (in order) is hard-linked into the bucket under a fresh name, then the sidecar is
+    /// replaced as in `swap_in`. A crash before that leaves only orphan links for the start-up
+    /// sweep. With `completing`, that upload must still exist (an Abort that won the race wins,
+    /// as on S3) and is removed once the object is committed.
+    pub(crate) async fn commit_linked(
+        &self,
+        bucket: &str,
+        mut meta: ObjectMeta,
+        sources: &[PathBuf],
+        completing: Option<&str>,
+    ) -> S3Result<()> {
+        let dir = self.objects_dir(bucket)?;
+        let stem = Self::object_stem(&meta.key);
+        let _guard = self.commit.lock().await;
+        if !exists(&self.bucket_dir(bucket)?.join("bucket.json")).await? {
+            return Err(s3_error!(NoSuchBucket, "The specified bucket does not exist: {bucket}"));
+        }
+        if let Some(id) = completing {
+            if !exists(&self.upload_dir(id)?.join("upload.json")).await? {
+                return Err(no_such_upload(id));
+            }
+        }
+        let sidecar = dir.join(format!("{stem}.json"));
+        let old: Option<ObjectMeta> = self.read_json(&sidecar).await?;
+        let version = uuid::Uuid::new_v4().simple();
+        let mut names = Vec::with_capacity(sources.len());
+        for (i, source) in sources.iter().enumerate() {
+            let name = format!("{stem}.{version}.{}.data", i + 1);
+            if let Err(e) = link_or_copy(source, &dir.join(&name)).await {
+                for made in &names {
+                    remove_if_exists(&dir.join(made)).await?;
+                }
+                return Err(if e.kind() == io::ErrorKind::NotFound {
+                    s3_error!(InternalError, "a data file was replaced while being linked into {bucket}; retry")
+                } else {
+                    internal("link data file", e)
+                });
+            }
+            names.push(name);
+        }
+        meta.set_data_files(names);
+        self.write_json(&sidecar, &meta).await?;
+        if let Some(old) = old {
+            self.remove_data(&dir, &old).await?;
+        }
+        if let Some(id) = completing {
+            self.remove_dir_atomically(&self.upload_dir(id)?).await?;
+        }
+        Ok(())
+    }
+
     /// Deletes an object; deleting a missing key is not an error (S3 semantics).
     pub(crate) async fn delete_object(&self, bucket: &str, key: &str) -> S3Result<()> {
         let dir = self.objects_dir(bucket)?;
@@ -312,7 +414,7 @@ impl Store {
         let _guard = self.commit.lock().await;
         if let Some(old) = self.read_json::<ObjectMeta>(&sidecar).await? {
             remove_if_exists(&sidecar).await?;
-            remove_if_exists(&dir.join(old.data_file)).await?;
+            self.remove_data(&dir, &old).await?;
         }
         Ok(())
     }
@@ -369,11 +471,20 @@ impl Store {
     async fn swap_in<M: DataBacked>(&self, dir: &Path, stem: &str, meta: &mut M, data: TempFile) -> S3Result<()> {
         let sidecar = dir.join(format!("{stem}.json"));
         let old: Option<M> = self.read_json(&sidecar).await?;
-        *meta.data_file_mut() = format!("{stem}.{}.data", uuid::Uuid::new_v4().simple());
-        self.place(data, &dir.join(meta.data_file_mut().as_str())).await?;
+        let name = format!("{stem}.{}.data", uuid::Uuid::new_v4().simple());
+        self.place(data, &dir.join(&name)).await?;
+        meta.set_data_files(vec![name]);
         self.write_json(&sidecar, meta).await?;
-        if let Some(mut old) = old {
-            remove_if_exists(&dir.join(old.data_file_mut().as_str())).await?;
+        if let Some(old) = old {
+            self.remove_data(dir, &old).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the data files of a version no sidecar names any more (when its readers are done).
+    async fn remove_data<M: DataBacked>(&self, dir: &Path, old: &M) -> S3Result<()> {
+        for name in old.data_file_names() {
+            self.pins.remove(&dir.join(name)).await.map_err(|e| internal("remove file", e))?;
         }
         Ok(())
     }
@@ -461,10 +572,12 @@ impl Store {
     }
 }
 
-/// The one field object and part sidecars share.
+/// The data file fields of object and part sidecars.
 #[derive(Deserialize)]
 struct DataRef {
     data_file: String,
+    #[serde(default)]
+    part_files: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -483,10 +596,52 @@ async fn exists(path: &Path) -> S3Result<bool> {
     tokio::fs::try_exists(path).await.map_err(|e| internal("stat", e))
 }
 
+/// Hard-links `source` as `dest`; where the file system has no hard links (FAT, some network
+/// mounts), copies it and makes the copy durable instead.
+async fn link_or_copy(source: &Path, dest: &Path) -> io::Result<()> {
+    match tokio::fs::hard_link(source, dest).await {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            tracing::debug!(error = %e, "local S3: no hard link, copying the data file instead");
+            let (source, dest) = (source.to_path_buf(), dest.to_path_buf());
+            tokio::task::spawn_blocking(move || {
+                std::fs::copy(&source, &dest)?;
+                std::fs::File::open(&dest)?.sync_all()
+            })
+            .await
+            .map_err(io::Error::other)?
+        }
+        result => result,
+    }
+}
+
 async fn remove_if_exists(path: &Path) -> S3Result<()> {
     match tokio::fs::remove_file(path).await {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(internal("remove file", e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_or_copy;
+
+    #[tokio::test]
+    async fn a_data_file_is_linked_or_else_copied() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = dir.path().join("part.data");
+        std::fs::write(&source, b"part bytes").expect("write");
+        link_or_copy(&source, &dir.path().join("linked.data")).await.expect("link");
+        assert_eq!(std::fs::read(dir.path().join("linked.data")).expect("read"), b"part bytes");
+
+        // Across file systems there is no hard link: the copy fallback runs (where /dev/shm is
+        // another file system, as on Linux).
+        if let Ok(other) = tempfile::tempdir_in("/dev/shm") {
+            let dest = other.path().join("copied.data");
+            link_or_copy(&source, &dest).await.expect("copy");
+            assert_eq!(std::fs::read(&dest).expect("read"), b"part bytes");
+        }
+        let missing = link_or_copy(&dir.path().join("gone.data"), &dir.path().join("x.data")).await;
+        assert_eq!(missing.expect_err("no source").kind(), std::io::ErrorKind::NotFound);
     }
 }
