@@ -22,6 +22,8 @@ APT_PACKAGES=(
   xvfb xauth dbus dbus-x11 gnome-keyring webkit2gtk-driver imagemagick hyperfine time bc
   # an independent S3/MediaConvert client for the local backend's interop test
   awscli
+  # the preview player's browser test (playwright-core drives Debian's Chromium, headless)
+  chromium
 )
 
 missing=()

@@ -1,33 +1,30 @@
 //! The preview service: a loopback HTTP server that serves one asset's outputs to the player at
 //! `/<asset>/<token>/<path>`, fetching each object from S3 and rewriting HLS/DASH manifests so that
-//! every URI in them comes back through the service with the same token.
+//! every URI in them comes back through the service with the same token. It also serves the player
+//! page itself (`/player/`), the asset's outputs list and signed links (`/_api/…`, see `api.rs`),
+//! and the source file for comparison (`/_source/<asset>/<token>`).
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::error::SdkError;
-use aws_sdk_s3::operation::get_object::GetObjectError;
-use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Empty, Full, StreamBody};
-use hyper::body::{Frame, Incoming};
+use hyper::body::Incoming;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 use tokio::sync::oneshot;
 use url::Url;
 
+use super::api::{self, LinkSigning};
+use super::http::{empty, full, s3_error, stream_body, text, Body, Kind};
+use super::player::{self, PlayerFiles};
 use super::rewrite::{rewrite_dash, rewrite_hls, ResolvedUri};
-use super::tokens::{PreviewToken, TokenStore};
+use super::tokens::{Grant, PreviewToken, TokenStore};
 use super::{PREVIEW_MAX_MANIFEST_BYTES, PREVIEW_SHUTDOWN_GRACE_MS};
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type Body = UnsyncBoxBody<Bytes, BoxError>;
 
 /// The characters `url` percent-encodes in a path, so keys we encode compare equal to paths it
 /// resolves.
-const PATH: &AsciiSet = &CONTROLS
+pub(super) const PATH: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
@@ -58,6 +55,10 @@ pub struct PreviewConfig {
     /// Origins (e.g. the app's `tauri://localhost`) allowed to read responses cross-origin. Empty:
     /// no CORS headers at all.
     pub allowed_origins: Vec<String>,
+    /// The player page's files, served at `/player/`; None: the service serves media only.
+    pub player: Option<PlayerFiles>,
+    /// How "copy signed URL" links are signed.
+    pub links: LinkSigning,
 }
 
 /// Entry point of the preview service.
@@ -95,6 +96,8 @@ impl PreviewService {
             s3,
             tokens: TokenStore::default(),
             allowed_origins: config.allowed_origins,
+            player: config.player,
+            links: config.links,
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(serve(listener, Arc::clone(&state), stopped));
@@ -141,6 +144,32 @@ impl PreviewHandle {
         self.state.tokens.issue(asset_id, bucket, prefix, ttl)
     }
 
+    /// Like [`PreviewHandle::issue_token`], also letting the player read the source object
+    /// `s3://source_bucket/source_key` (at `/_source/<asset>/<token>`) to compare with renditions.
+    pub fn issue_token_with_source(
+        &self,
+        asset_id: &str,
+        bucket: &str,
+        prefix: &str,
+        source: Option<(String, String)>,
+        ttl: Duration,
+    ) -> PreviewToken {
+        self.state
+            .tokens
+            .issue_with_source(asset_id, bucket, prefix, source, ttl)
+    }
+
+    /// The player page for `asset_id` with `token` (in the URL fragment, so it never reaches a
+    /// server log or a `Referer` header).
+    pub fn player_url(&self, asset_id: &str, token: &PreviewToken) -> String {
+        format!(
+            "{}/player/#asset={}&token={}",
+            self.url(),
+            utf8_percent_encode(asset_id, PATH),
+            token
+        )
+    }
+
     /// Withdraws `token` before its expiry.
     pub fn revoke_token(&self, token: &PreviewToken) {
         self.state.tokens.revoke(token);
@@ -177,10 +206,12 @@ impl Drop for PreviewHandle {
     }
 }
 
-struct State {
-    s3: aws_sdk_s3::Client,
-    tokens: TokenStore,
+pub(super) struct State {
+    pub(super) s3: aws_sdk_s3::Client,
+    pub(super) tokens: TokenStore,
     allowed_origins: Vec<String>,
+    player: Option<PlayerFiles>,
+    pub(super) links: LinkSigning,
 }
 
 /// The preview service on the core's shared accept loop.
@@ -247,65 +278,130 @@ async fn handle(state: &State, req: Request<Incoming>) -> Response<Body> {
 
 async fn get(state: &State, req: &http::request::Parts) -> Response<Body> {
     let path = req.uri.path().trim_start_matches('/');
+    if path == "player" {
+        // The player's files are linked relative to its folder: it must be loaded as `/player/`.
+        return redirect("/player/");
+    }
+    if let Some(rest) = path.strip_prefix("player/") {
+        return player::serve(state.player.as_ref(), rest);
+    }
+    if let Some(rest) = path.strip_prefix("_api/") {
+        return api::handle(state, rest, req.uri.query()).await;
+    }
+    if let Some(rest) = path.strip_prefix("_source/") {
+        return source(state, rest, req).await;
+    }
+    media(state, path, req).await
+}
+
+/// The grant of `token` for the (percent-encoded) `asset` path segment, or the 403 to answer.
+pub(super) fn authorize(state: &State, asset: &str, token: &str) -> Result<Grant, Response<Body>> {
+    let asset = percent_decode_str(asset).decode_utf8_lossy();
+    state
+        .tokens
+        .check(token, &asset, Instant::now())
+        .map_err(|refusal| {
+            tracing::debug!(?refusal, asset = %asset, "preview token refused");
+            text(StatusCode::FORBIDDEN, "preview link is invalid or expired")
+        })
+}
+
+/// `/_source/<asset>/<token>`: the asset's source file, when the token grants it.
+async fn source(state: &State, path: &str, req: &http::request::Parts) -> Response<Body> {
+    let Some((asset, token)) = path.split_once('/') else {
+        return text(StatusCode::NOT_FOUND, "not found");
+    };
+    let grant = match authorize(state, asset, token) {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    let Some((bucket, key)) = grant.source else {
+        return text(StatusCode::NOT_FOUND, "no source for this preview");
+    };
+    object(state, &bucket, &key, Kind::of(&key), req).await
+}
+
+/// `/<asset>/<token>/<path>`: an output of the asset, manifests rewritten.
+async fn media(state: &State, path: &str, req: &http::request::Parts) -> Response<Body> {
     let mut parts = path.splitn(3, '/');
     let (Some(asset), Some(token), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
         return text(StatusCode::NOT_FOUND, "not found");
     };
-    let asset = percent_decode_str(asset).decode_utf8_lossy();
-    let grant = match state.tokens.check(token, &asset, Instant::now()) {
+    let grant = match authorize(state, asset, token) {
         Ok(g) => g,
-        Err(refusal) => {
-            tracing::debug!(?refusal, asset = %asset, "preview token refused");
-            return text(StatusCode::FORBIDDEN, "preview link is invalid or expired");
-        }
+        Err(r) => return r,
     };
     let Ok(rest) = percent_decode_str(rest).decode_utf8() else {
         return text(StatusCode::BAD_REQUEST, "path is not UTF-8");
     };
-    // The key must stay under the grant's prefix: no segment may climb out of it.
-    if rest.is_empty()
-        || rest
-            .split('/')
-            .any(|s| s.is_empty() || s == "." || s == "..")
-    {
+    let Some(key) = key_under(&grant.prefix, &rest) else {
         return text(StatusCode::BAD_REQUEST, "bad path");
-    }
-    let key = format!("{}{rest}", grant.prefix);
+    };
     let kind = Kind::of(&key);
-    let range = req
-        .headers
-        .get(header::RANGE)
-        .and_then(|r| r.to_str().ok())
-        .filter(|_| !kind.is_manifest());
-    let object = match state
+    if !kind.is_manifest() {
+        return object(state, &grant.bucket, &key, kind, req).await;
+    }
+    let fetched = match state
         .s3
         .get_object()
         .bucket(&grant.bucket)
         .key(&key)
-        .set_range(range.map(str::to_owned))
         .send()
         .await
     {
         Ok(o) => o,
         Err(e) => return s3_error(&grant.bucket, &key, e),
     };
-    if kind.is_manifest() {
-        let own = format!(
-            "s3://{}/{}",
-            grant.bucket,
-            utf8_percent_encode(&grant.prefix, PATH)
-        );
-        let base = format!("s3://{}/{}", grant.bucket, utf8_percent_encode(&key, PATH));
-        let Ok(base) = Url::parse(&base) else {
-            return text(StatusCode::BAD_REQUEST, "bad path");
-        };
-        let via = format!("/{}/{token}/", utf8_percent_encode(&grant.asset_id, PATH));
-        let map = |u: &ResolvedUri| match u.resolved.strip_prefix(&own) {
-            Some(rest) => format!("{via}{rest}"),
-            None => u.original.to_owned(),
-        };
-        return manifest(object, &base, kind, map, &key).await;
+    let own = format!(
+        "s3://{}/{}",
+        grant.bucket,
+        utf8_percent_encode(&grant.prefix, PATH)
+    );
+    let base = format!("s3://{}/{}", grant.bucket, utf8_percent_encode(&key, PATH));
+    let Ok(base) = Url::parse(&base) else {
+        return text(StatusCode::BAD_REQUEST, "bad path");
+    };
+    let via = format!("/{}/{token}/", utf8_percent_encode(&grant.asset_id, PATH));
+    let map = |u: &ResolvedUri| match u.resolved.strip_prefix(&own) {
+        Some(rest) => format!("{via}{rest}"),
+        None => u.original.to_owned(),
+    };
+    manifest(fetched, &base, kind, map, &key).await
+}
+
+/// `prefix` + `rest`, provided no segment of `rest` could climb out of the prefix.
+pub(super) fn key_under(prefix: &str, rest: &str) -> Option<String> {
+    if rest.is_empty()
+        || rest
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        return None;
     }
+    Some(format!("{prefix}{rest}"))
+}
+
+/// One object streamed as S3 gives it, the request's range passed through (206).
+async fn object(
+    state: &State,
+    bucket: &str,
+    key: &str,
+    kind: Kind,
+    req: &http::request::Parts,
+) -> Response<Body> {
+    let range = req.headers.get(header::RANGE).and_then(|r| r.to_str().ok());
+    let object = match state
+        .s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .set_range(range.map(str::to_owned))
+        .send()
+        .await
+    {
+        Ok(o) => o,
+        Err(e) => return s3_error(bucket, key, e),
+    };
     let content_length = object.content_length;
     let content_range = object.content_range.clone();
     let e_tag = object.e_tag.clone();
@@ -335,6 +431,14 @@ async fn get(state: &State, req: &http::request::Parts) -> Response<Body> {
         h.insert(header::ETAG, v);
     }
     resp
+}
+
+fn redirect(to: &'static str) -> Response<Body> {
+    let mut r = Response::new(empty());
+    *r.status_mut() = StatusCode::FOUND;
+    r.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_static(to));
+    r
 }
 
 /// Reads a manifest whole (bounded: manifests are small, and rewriting needs all of it) and serves
@@ -397,122 +501,4 @@ async fn manifest(
     // Manifests carry the token; they must not outlive it in a cache.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
-}
-
-fn s3_error(
-    bucket: &str,
-    key: &str,
-    e: SdkError<GetObjectError, aws_smithy_runtime_api::http::Response>,
-) -> Response<Body> {
-    let status = match &e {
-        SdkError::ServiceError(se) => se.raw().status().as_u16(),
-        _ => 0,
-    };
-    match status {
-        404 => text(StatusCode::NOT_FOUND, "not found"),
-        416 => text(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable"),
-        _ => {
-            tracing::warn!(bucket, key, error = %aws_sdk_s3::error::DisplayErrorContext(&e), "preview: GetObject failed");
-            text(StatusCode::BAD_GATEWAY, "fetching from storage failed")
-        }
-    }
-}
-
-/// What an object is, by its extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Hls,
-    Dash,
-    Ts,
-    Mp4,
-    Vtt,
-    Jpeg,
-    Other,
-}
-
-impl Kind {
-    fn of(key: &str) -> Self {
-        let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-        match ext.as_deref() {
-            Some("m3u8") => Self::Hls,
-            Some("mpd") => Self::Dash,
-            Some("ts") => Self::Ts,
-            Some("mp4" | "m4s" | "m4v" | "cmfv" | "cmfa") => Self::Mp4,
-            Some("vtt") => Self::Vtt,
-            Some("jpg" | "jpeg") => Self::Jpeg,
-            _ => Self::Other,
-        }
-    }
-
-    fn is_manifest(self) -> bool {
-        matches!(self, Self::Hls | Self::Dash)
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Self::Hls => "application/vnd.apple.mpegurl",
-            Self::Dash => "application/dash+xml",
-            Self::Ts => "video/mp2t",
-            Self::Mp4 => "video/mp4",
-            Self::Vtt => "text/vtt",
-            Self::Jpeg => "image/jpeg",
-            Self::Other => "application/octet-stream",
-        }
-    }
-}
-
-/// The object's bytes as they arrive from S3, chunk by chunk: memory stays bounded by the HTTP
-/// client's buffers, whatever the object's size.
-fn stream_body(body: aws_sdk_s3::primitives::ByteStream) -> Body {
-    let chunks = futures::stream::unfold(Some(body), |state| async move {
-        let mut body = state?;
-        match body.try_next().await {
-            Ok(Some(bytes)) => Some((Ok(Frame::data(bytes)), Some(body))),
-            Ok(None) => None,
-            Err(e) => Some((Err(Box::new(e) as BoxError), None)),
-        }
-    });
-    StreamBody::new(chunks).boxed_unsync()
-}
-
-fn full(s: String) -> Body {
-    Full::new(Bytes::from(s))
-        .map_err(|e| match e {})
-        .boxed_unsync()
-}
-
-fn empty() -> Body {
-    Empty::new().map_err(|e| match e {}).boxed_unsync()
-}
-
-fn text(status: StatusCode, msg: &'static str) -> Response<Body> {
-    let mut r = Response::new(full(format!("{msg}\n")));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn content_types_follow_the_extension() {
-        let cases = [
-            ("a/hls/x.m3u8", "application/vnd.apple.mpegurl"),
-            ("a/dash/x.mpd", "application/dash+xml"),
-            ("a/hls/x_00001.ts", "video/mp2t"),
-            ("a/x.mp4", "video/mp4"),
-            ("a/dash/chunk-0-00001.m4s", "video/mp4"),
-            ("a/captions.vtt", "text/vtt"),
-            ("a/poster.JPG", "image/jpeg"),
-            ("a/blob", "application/octet-stream"),
-        ];
-        for (key, ct) in cases {
-            assert_eq!(Kind::of(key).content_type(), ct, "{key}");
-        }
-    }
 }

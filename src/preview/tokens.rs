@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use sha2::{Digest, Sha256};
 
@@ -42,6 +42,11 @@ pub struct Grant {
     pub prefix: String,
     /// After this instant the token is refused.
     pub expires_at: Instant,
+    /// The same expiry on the wall clock, for the player to show and act on.
+    pub expires_at_wall: SystemTime,
+    /// The asset's source object (`bucket`, `key`), when the player may also read it (to compare
+    /// a rendition with the source).
+    pub source: Option<(String, String)>,
 }
 
 /// Why a token was refused. All variants answer 403 alike, so a prober learns nothing.
@@ -63,6 +68,18 @@ impl TokenStore {
     /// A new token for `asset_id`'s objects under `s3://bucket/prefix`, valid for `ttl`.
     /// Expired grants are dropped here, so the store stays as small as the live tokens.
     pub fn issue(&self, asset_id: &str, bucket: &str, prefix: &str, ttl: Duration) -> PreviewToken {
+        self.issue_with_source(asset_id, bucket, prefix, None, ttl)
+    }
+
+    /// Like [`TokenStore::issue`], also granting the source object `(bucket, key)`.
+    pub fn issue_with_source(
+        &self,
+        asset_id: &str,
+        bucket: &str,
+        prefix: &str,
+        source: Option<(String, String)>,
+        ttl: Duration,
+    ) -> PreviewToken {
         let mut raw = [0u8; 32];
         // Without the OS RNG no token can be safe, and nothing else in the app could be either.
         getrandom::fill(&mut raw).expect("the OS random number generator is available");
@@ -77,6 +94,10 @@ impl TokenStore {
             bucket: bucket.to_owned(),
             prefix,
             expires_at: now.checked_add(ttl).unwrap_or(now),
+            expires_at_wall: SystemTime::now()
+                .checked_add(ttl)
+                .unwrap_or_else(SystemTime::now),
+            source,
         };
         let mut grants = self.lock();
         grants.retain(|_, g| g.expires_at > now);

@@ -4,6 +4,7 @@
 mod assets;
 mod notify;
 pub mod runner;
+pub mod scrub;
 mod store;
 mod uploads;
 

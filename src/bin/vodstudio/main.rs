@@ -4,6 +4,7 @@ mod local_cmd;
 mod output;
 mod plan_cmd;
 mod presets_cmd;
+mod preview_cmd;
 mod probe_cmd;
 mod queue_cmd;
 mod thumbnail_cmd;
@@ -60,6 +61,8 @@ enum Command {
     Presets(presets_cmd::Args),
     /// Show the MediaConvert job a file would get (rungs kept, dropped and resized), without running it.
     Plan(plan_cmd::Args),
+    /// Play a complete asset's renditions in the preview player (a signed loopback link).
+    Preview(preview_cmd::Args),
 }
 
 fn init_logging(verbose: u8) {
@@ -72,17 +75,26 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return output::fail(&format!("cannot start the async runtime: {e}")),
     };
-    let data_dir = cli.data_dir.clone().unwrap_or_else(vodstudio::config::default_data_dir);
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(vodstudio::config::default_data_dir);
     let result = runtime.block_on(async {
         match cli.command {
             Command::Probe(args) => probe_cmd::run(args, cli.json).await,
@@ -99,6 +111,7 @@ fn main() -> ExitCode {
             Command::Settings(args) => queue_cmd::settings(args, cli.json, data_dir).await,
             Command::Presets(args) => presets_cmd::run(args, cli.json, data_dir).await,
             Command::Plan(args) => plan_cmd::run(args, cli.json, data_dir).await,
+            Command::Preview(args) => preview_cmd::run(args, cli.json, data_dir).await,
         }
     });
     match result {
