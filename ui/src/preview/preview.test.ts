@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { parseLink } from "./api";
+import { explainPlayerError } from "./messages";
+import { groupOutputs, kindOf } from "./outputs";
+import { formatBitrate, toRenditions, type VariantLike } from "./renditions";
+import { syncAction } from "./sync";
+
+const v = (id: number, w: number, h: number, bw: number, active = false): VariantLike => ({
+  id,
+  active,
+  bandwidth: bw,
+  width: w,
+  height: h,
+  videoBandwidth: bw - 96_000,
+  videoCodec: "avc1.64001f",
+});
+
+describe("renditions", () => {
+  it("lists each rung once, tallest first, with size and bitrate", () => {
+    const r = toRenditions([
+      v(1, 640, 360, 800_000),
+      v(2, 1280, 720, 3_000_000, true),
+      v(3, 960, 540, 1_600_000),
+      { ...v(4, 1280, 720, 3_000_000), id: 4 },
+    ]);
+    expect(r.map((x) => x.label)).toEqual(["720p", "540p", "360p"]);
+    expect(r[0]).toMatchObject({ trackId: 2, active: true, detail: "1280×720 · 3.0 Mb/s · avc1" });
+  });
+  it("labels portrait rungs by their short side and skips audio-only variants", () => {
+    const r = toRenditions([v(1, 720, 1280, 3_000_000), { ...v(2, 0, 0, 128_000), width: null, height: null }]);
+    expect(r).toHaveLength(1);
+    expect(r[0]?.label).toBe("720p");
+  });
+  it("formats bitrates", () => {
+    expect(formatBitrate(128_000)).toBe("128 kb/s");
+    expect(formatBitrate(2_450_000)).toBe("2.5 Mb/s");
+    expect(formatBitrate(12_000_000)).toBe("12 Mb/s");
+  });
+});
+
+describe("compare sync", () => {
+  it("seeks on large drift, nudges the rate on small drift, holds when in step", () => {
+    expect(syncAction(10, 8, false)).toEqual({ kind: "seek", to: 10 });
+    const nudge = syncAction(10, 9.8, false);
+    expect(nudge.kind).toBe("rate");
+    expect(nudge.kind === "rate" && nudge.rate > 1).toBe(true);
+    expect(syncAction(10, 10.01, false)).toEqual({ kind: "rate", rate: 1 });
+    expect(syncAction(10, 9.9, true)).toEqual({ kind: "seek", to: 10 });
+    expect(syncAction(10, 10, true)).toEqual({ kind: "none" });
+  });
+});
+
+describe("outputs", () => {
+  it("groups by folder and counts segments instead of listing them", () => {
+    const g = groupOutputs([
+      { path: "hls/trip.m3u8", size_bytes: 300, url: "u" },
+      { path: "hls/trip_720p_00001.ts", size_bytes: 1000, url: "u" },
+      { path: "hls/trip_720p_00002.ts", size_bytes: 1000, url: "u" },
+      { path: "metadata.json", size_bytes: 50, url: "u" },
+    ]);
+    expect(g.map((x) => x.folder)).toEqual(["", "hls"]);
+    expect(g[1]).toMatchObject({ totalBytes: 2300, segments: { count: 2, bytes: 2000 } });
+    expect(g[1]?.files.map((f) => f.path)).toEqual(["hls/trip.m3u8"]);
+    expect(kindOf("dash/x.mpd")).toBe("DASH manifest");
+    expect(kindOf("thumbs/a.0000001.jpg")).toBe("image");
+    expect(kindOf("dash/clip_360p_000000001.mp4")).toBe("segment");
+    expect(kindOf("dash/clip_360pinit.mp4")).toBe("segment");
+    expect(kindOf("mp4/clip_720p.mp4")).toBe("video");
+    expect(kindOf("hls/clip_en_00001.vtt")).toBe("segment");
+    expect(kindOf("preview/sprite.vtt")).toBe("scrub track");
+    expect(kindOf("hls/clip_en.vtt")).toBe("captions");
+  });
+});
+
+describe("link and errors", () => {
+  it("reads the asset and token from the fragment", () => {
+    expect(parseLink("#asset=abc123&token=T-_x")).toEqual({ asset: "abc123", token: "T-_x" });
+    expect(parseLink("#asset=abc")).toBeNull();
+  });
+  it("says an expired link plainly", () => {
+    expect(explainPlayerError({ code: 1001, data: ["u", 403] })).toMatch(/expired/);
+    expect(explainPlayerError({ code: 1002 })).toMatch(/stopped answering/);
+    expect(explainPlayerError({ code: 4001 })).toMatch(/manifest/);
+  });
+});
+
+describe("clock", () => {
+  it("formats minutes and hours", async () => {
+    const { formatClock } = await import("./time");
+    expect(formatClock(0)).toBe("0:00");
+    expect(formatClock(65.9)).toBe("1:05");
+    expect(formatClock(3725)).toBe("1:02:05");
+    expect(formatClock(Number.NaN)).toBe("0:00");
+  });
+});
