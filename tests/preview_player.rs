@@ -46,7 +46,10 @@ impl Preview {
         loop {
             let mut line = String::new();
             let n = out.read_line(&mut line).expect("read preview output");
-            assert!(n > 0, "vodstudio preview exited before printing its URL: {text}");
+            assert!(
+                n > 0,
+                "vodstudio preview exited before printing its URL: {text}"
+            );
             text.push_str(&line);
             if line.trim_end() == "}" {
                 break;
@@ -122,9 +125,14 @@ async fn the_player_plays_every_rendition_signed_and_stops_when_the_link_expires
         "process: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let status: Vec<Value> =
-        serde_json::from_slice(&vs(&data).args(["status", "--json"]).output().unwrap().stdout)
-            .unwrap();
+    let status: Vec<Value> = serde_json::from_slice(
+        &vs(&data)
+            .args(["status", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
     let id = status[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(status[0]["state"], "complete");
 

@@ -246,12 +246,104 @@ async fn serves_hls_and_dash_through_tokens() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.bytes().await.expect("body").as_ref(), whole.as_slice());
 
+    // The player's API: every object with its size, the masters, the source; signed links.
+    common_mc::upload(&s3, BUCKET, "inputs/trip.mp4", &out.path().join(seg_path)).await;
+    let api_token = preview.issue_token_with_source(
+        ASSET,
+        BUCKET,
+        &format!("{ASSET}/"),
+        Some((BUCKET.to_owned(), "inputs/trip.mp4".to_owned())),
+        Duration::from_secs(600),
+    );
+    let api = |call: &str| format!("{}/_api/{ASSET}/{api_token}/{call}", preview.url());
+    let outputs: serde_json::Value = http
+        .get(api("outputs"))
+        .send()
+        .await
+        .expect("outputs")
+        .bytes()
+        .await
+        .map(|b| serde_json::from_slice(&b).expect("outputs JSON"))
+        .expect("outputs body");
+    let files = outputs["files"].as_array().expect("files");
+    assert_eq!(files.len(), local_files.len(), "{outputs}");
+    for (key, path) in &local_files {
+        let rel = &key[ASSET.len() + 1..];
+        let f = files.iter().find(|f| f["path"] == rel).expect("listed");
+        assert_eq!(
+            f["size_bytes"],
+            std::fs::metadata(path).expect("meta").len()
+        );
+        assert!(f["url"]
+            .as_str()
+            .expect("url")
+            .starts_with(&format!("/{ASSET}/{api_token}/")));
+    }
+    let masters: Vec<(&str, &str)> = outputs["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .map(|m| {
+            (
+                m["format"].as_str().expect("f"),
+                m["path"].as_str().expect("p"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        masters,
+        [("dash", "dash/trip.mpd"), ("hls", "hls/trip.m3u8")]
+    );
+    assert!(outputs["expires_at_ms"].as_u64().expect("expiry") > 0);
+    let source_url = outputs["source"]["url"].as_str().expect("source");
+    let resp = http
+        .get(format!("{}{source_url}", preview.url()))
+        .header(reqwest::header::RANGE, "bytes=0-187")
+        .send()
+        .await
+        .expect("source GET");
+    assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(resp.bytes().await.expect("body").as_ref(), &whole[..188]);
+    let link: serde_json::Value = http
+        .get(api(&format!("link?path={}", seg_path.replace('/', "%2F"))))
+        .send()
+        .await
+        .expect("link")
+        .bytes()
+        .await
+        .map(|b| serde_json::from_slice(&b).expect("link JSON"))
+        .expect("link body");
+    let signed = link["url"].as_str().expect("signed url");
+    assert!(signed.contains("X-Amz-Signature="), "{signed}");
+    let resp = http.get(signed).send().await.expect("signed GET");
+    assert_eq!(resp.bytes().await.expect("body").as_ref(), whole.as_slice());
+    let resp = http
+        .get(api("link?path=..%2Fother"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    // The first token grants no source; the API refuses a forged token like the media does.
+    let resp = http
+        .get(format!("{}/_source/{ASSET}/{token}", preview.url()))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    forbidden(format!(
+        "{}/_api/{ASSET}/{}/outputs",
+        preview.url(),
+        "A".repeat(43)
+    ))
+    .await;
+
     preview.shutdown().await;
 
     // CORS only for the configured origin.
     let config = PreviewConfig {
         bind_port: 0,
         allowed_origins: vec!["tauri://localhost".to_owned()],
+        ..PreviewConfig::default()
     };
     let preview = PreviewService::start_with(s3.clone(), config)
         .await

@@ -14,7 +14,7 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use serde_json::{json, Value};
 
 use super::http::{json, text, Body};
-use super::service::{authorize, key_under, State, PATH};
+use super::service::{authorize, forbidden, key_under, State, PATH};
 use super::sign::{presign_get, CloudFrontSigner, Policy};
 use super::tokens::Grant;
 use super::{PREVIEW_LINK_TTL_S, PREVIEW_MAX_LISTED_OBJECTS, PREVIEW_MAX_MANIFEST_BYTES};
@@ -54,9 +54,8 @@ pub(super) async fn handle(state: &State, rest: &str, query: Option<&str>) -> Re
     let (Some(asset), Some(token), Some(call)) = (parts.next(), parts.next(), parts.next()) else {
         return text(StatusCode::NOT_FOUND, "not found");
     };
-    let grant = match authorize(state, asset, token) {
-        Ok(g) => g,
-        Err(r) => return r,
+    let Some(grant) = authorize(state, asset, token) else {
+        return forbidden();
     };
     match call {
         "outputs" => outputs(state, &grant, token).await,

@@ -294,16 +294,19 @@ async fn get(state: &State, req: &http::request::Parts) -> Response<Body> {
     media(state, path, req).await
 }
 
-/// The grant of `token` for the (percent-encoded) `asset` path segment, or the 403 to answer.
-pub(super) fn authorize(state: &State, asset: &str, token: &str) -> Result<Grant, Response<Body>> {
+/// The grant of `token` for the (percent-encoded) `asset` path segment; None answers 403.
+pub(super) fn authorize(state: &State, asset: &str, token: &str) -> Option<Grant> {
     let asset = percent_decode_str(asset).decode_utf8_lossy();
     state
         .tokens
         .check(token, &asset, Instant::now())
-        .map_err(|refusal| {
-            tracing::debug!(?refusal, asset = %asset, "preview token refused");
-            text(StatusCode::FORBIDDEN, "preview link is invalid or expired")
-        })
+        .inspect_err(|refusal| tracing::debug!(?refusal, asset = %asset, "preview token refused"))
+        .ok()
+}
+
+/// The one answer to a refused token: all refusals look alike, so a prober learns nothing.
+pub(super) fn forbidden() -> Response<Body> {
+    text(StatusCode::FORBIDDEN, "preview link is invalid or expired")
 }
 
 /// `/_source/<asset>/<token>`: the asset's source file, when the token grants it.
@@ -311,9 +314,8 @@ async fn source(state: &State, path: &str, req: &http::request::Parts) -> Respon
     let Some((asset, token)) = path.split_once('/') else {
         return text(StatusCode::NOT_FOUND, "not found");
     };
-    let grant = match authorize(state, asset, token) {
-        Ok(g) => g,
-        Err(r) => return r,
+    let Some(grant) = authorize(state, asset, token) else {
+        return forbidden();
     };
     let Some((bucket, key)) = grant.source else {
         return text(StatusCode::NOT_FOUND, "no source for this preview");
@@ -327,9 +329,8 @@ async fn media(state: &State, path: &str, req: &http::request::Parts) -> Respons
     let (Some(asset), Some(token), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
         return text(StatusCode::NOT_FOUND, "not found");
     };
-    let grant = match authorize(state, asset, token) {
-        Ok(g) => g,
-        Err(r) => return r,
+    let Some(grant) = authorize(state, asset, token) else {
+        return forbidden();
     };
     let Ok(rest) = percent_decode_str(rest).decode_utf8() else {
         return text(StatusCode::BAD_REQUEST, "path is not UTF-8");
