@@ -157,3 +157,42 @@ async fn the_player_plays_every_rendition_signed_and_stops_when_the_link_expires
         .unwrap();
     assert_eq!(resp.status(), reqwest::StatusCode::FORBIDDEN);
 }
+
+#[test]
+fn preview_refuses_unknown_and_unfinished_assets_with_a_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let unknown = vs(&data).args(["preview", "nosuchasset"]).output().unwrap();
+    assert!(!unknown.status.success());
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(err.contains("nosuchasset"), "{err}");
+
+    let add = vs(&data)
+        .args(["add", "--json"])
+        .arg(common::media("short.mp4"))
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let status: Vec<Value> = serde_json::from_slice(
+        &vs(&data)
+            .args(["status", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let id = status[0]["id"].as_str().unwrap();
+    let early = vs(&data).args(["preview", id]).output().unwrap();
+    assert!(!early.status.success());
+    let err = String::from_utf8_lossy(&early.stderr);
+    assert!(err.contains("only complete assets"), "{err}");
+    let bad_ttl = vs(&data)
+        .args(["preview", id, "--ttl", "13h"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad_ttl.stderr).contains("--ttl"));
+}
