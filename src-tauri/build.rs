@@ -13,7 +13,22 @@ fn main() {
             dist.display()
         );
     }
-    let commands = tauri_build::AppManifest::new().commands(&["app_info", "probe_file"]);
+    let commands = tauri_build::AppManifest::new().commands(&[
+        "app_info",
+        "probe_file",
+        "add_paths",
+        "list_assets",
+        "retry_asset",
+        "cancel_asset",
+        "remove_asset",
+        "queue_status",
+        "get_settings",
+        "save_settings",
+        "credentials_status",
+        "store_credentials",
+        "delete_credentials",
+        "test_connection",
+    ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(commands))
         .expect("tauri build script failed (tauri.conf.json, capabilities or icons)");
 }

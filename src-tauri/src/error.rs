@@ -2,7 +2,12 @@
 //! the kind ("file is not a video", "retry") and show the message, instead of parsing a string.
 
 use serde::{Serialize, Serializer};
+use vodstudio::config::{KeyringError, SettingsError};
+use vodstudio::jobs::PipelineError;
+use vodstudio::local::LocalHostError;
 use vodstudio::media::MediaError;
+use vodstudio::presets::PresetError;
+use vodstudio::queue::{AssetLookupError, AssetState, RemoveError, RunLockError, StoreError};
 
 /// A command failed. Each variant keeps the core's typed error; [`Error::kind`] is the stable,
 /// machine-readable name the UI matches on.
@@ -14,6 +19,29 @@ pub enum Error {
     /// A blocking worker panicked or was cancelled before it answered (a bug, or shutdown).
     #[error("{task} did not finish: {detail}")]
     Worker { task: String, detail: String },
+    /// The queue database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Lookup(#[from] AssetLookupError),
+    #[error(transparent)]
+    Remove(#[from] RemoveError),
+    /// The asset is not in a state the action applies to.
+    #[error("{id} is {state}: {hint}")]
+    WrongState { id: String, state: AssetState, hint: &'static str },
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Preset(#[from] PresetError),
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
+    /// Reaching or using the backend failed (kinds: `offline`, `credentials`, `access_denied`, …).
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    LocalHost(#[from] LocalHostError),
+    #[error(transparent)]
+    RunLock(#[from] RunLockError),
 }
 
 impl Error {
@@ -23,6 +51,17 @@ impl Error {
         match self {
             Error::Media(err) => err.kind(),
             Error::Worker { .. } => "worker_failed",
+            Error::Store(err) => err.kind(),
+            Error::Lookup(AssetLookupError::Store(err)) => err.kind(),
+            Error::Lookup(_) => "asset_not_found",
+            Error::Remove(err) => err.kind(),
+            Error::WrongState { .. } => "wrong_state",
+            Error::Settings(err) => err.kind(),
+            Error::Preset(err) => err.kind(),
+            Error::Keyring(err) => err.kind(),
+            Error::Pipeline(err) => err.kind.as_str(),
+            Error::LocalHost(err) => err.kind(),
+            Error::RunLock(_) => "store_unavailable",
         }
     }
 
@@ -35,7 +74,7 @@ impl Error {
 }
 
 /// What the UI receives for every failed command.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct AppError {
     /// Stable machine-readable kind, e.g. `not_found`, `not_media`, `worker_failed`.
     pub kind: String,

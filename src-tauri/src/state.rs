@@ -1,25 +1,57 @@
 //! State created once at startup and injected into commands with `tauri::State`.
 
-use crate::models::AppInfo;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::OnceLock;
 
-/// Facts fixed for the life of the process. Later this holds the queue handle and the backend
-/// clients; commands get it injected rather than reaching for globals.
+use tokio::sync::{mpsc, watch};
+use vodstudio::queue::Store;
+
+use crate::error::Result;
+use crate::models::{AppInfo, QueueStatus};
+use crate::session::Control;
+
+/// What the commands share: the data dir and queue the CLI uses too, and the handle on the
+/// queue session (runner or follower) that runs beside the window.
 #[derive(Debug)]
 pub struct AppState {
     /// Computed once: the version cannot change while running, and libav is initialised here so
     /// the first probe does not pay for it.
     pub info: AppInfo,
+    /// The data dir shared with the CLI (settings.json, vodstudio.db, thumbs/, local/).
+    pub data_dir: PathBuf,
+    /// The queue database.
+    pub store: Store,
+    /// The queue's status as the header shows it; the session updates it.
+    pub status: watch::Sender<QueueStatus>,
+    /// Tells the session supervisor to restart (settings changed) or shut down; set in `setup`,
+    /// so absent in tests on the mock runtime, where no session runs.
+    pub(crate) control: OnceLock<mpsc::UnboundedSender<Control>>,
+    /// Set once the app is shutting down, so the second exit request goes through.
+    pub(crate) shutting_down: AtomicBool,
 }
 
 impl AppState {
-    /// Builds the state for an app of `version`, initialising libav.
-    pub fn new(version: String) -> Self {
+    /// Builds the state for an app of `version` over `data_dir`: initialises libav and opens
+    /// (creating and migrating if needed) the queue database.
+    pub fn new(version: String, data_dir: &Path) -> Result<Self> {
         vodstudio::media::init();
-        AppState {
-            info: AppInfo {
-                version,
-                libav: vodstudio::media::libav_version(),
-            },
+        let store = Store::open_in(data_dir)?;
+        Ok(AppState {
+            info: AppInfo { version, libav: vodstudio::media::libav_version() },
+            data_dir: data_dir.to_path_buf(),
+            store,
+            status: watch::Sender::new(QueueStatus::starting()),
+            control: OnceLock::new(),
+            shutting_down: AtomicBool::new(false),
+        })
+    }
+
+    /// Asks the session to restart with the saved settings (no-op where no session runs).
+    pub fn restart_queue(&self) {
+        if let Some(control) = self.control.get() {
+            // A closed channel means the app is shutting down: nothing to restart.
+            let _ = control.send(Control::Restart);
         }
     }
 }

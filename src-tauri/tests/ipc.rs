@@ -10,10 +10,18 @@ use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
-fn app() -> App<MockRuntime> {
-    vodstudio_app::app_builder(mock_builder())
+/// The app over a fresh data dir (kept alive by the returned guard), without the queue session.
+fn app_in(data_dir: &Path) -> App<MockRuntime> {
+    vodstudio_app::app_builder(mock_builder(), data_dir, false)
+        .expect("open the data dir")
         .build(vodstudio_app::context())
         .expect("build the app on the mock runtime")
+}
+
+fn app() -> (tempfile::TempDir, App<MockRuntime>) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_in(dir.path());
+    (dir, app)
 }
 
 /// The window tauri.conf.json declares (Tauri creates config windows in `run`, which tests skip).
@@ -87,7 +95,7 @@ fn make_clip(dir: &Path) -> PathBuf {
 
 #[test]
 fn app_info_reports_the_version_and_libav() {
-    let app = app();
+    let (_data, app) = app();
     let info = invoke(&main_window(&app), "app_info", json!({})).unwrap();
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
     // The state takes the Cargo version; Tauri's own (window title, bundle) must agree with it.
@@ -103,7 +111,7 @@ fn app_info_reports_the_version_and_libav() {
 fn probe_file_returns_the_media_model() {
     let dir = tempfile::tempdir().unwrap();
     let clip = make_clip(dir.path());
-    let app = app();
+    let (_data, app) = app();
     let info = invoke(&main_window(&app), "probe_file", json!({ "path": clip })).unwrap();
 
     assert_eq!(info["kind"], "video");
@@ -131,7 +139,7 @@ fn probe_file_returns_the_media_model() {
 #[test]
 fn probe_file_errors_keep_their_kind() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app();
+    let (_data, app) = app();
     let window = main_window(&app);
 
     let missing = dir.path().join("nope.mov");
@@ -150,7 +158,7 @@ fn probe_file_errors_keep_their_kind() {
 
 #[test]
 fn windows_without_a_capability_cannot_call_commands() {
-    let app = app();
+    let (_data, app) = app();
     // Least privilege: capabilities/default.json grants our commands to "main" only.
     let other = WebviewWindowBuilder::new(&app, "other", Default::default())
         .build()
@@ -163,4 +171,106 @@ fn windows_without_a_capability_cannot_call_commands() {
     );
     // The same command from the main window still works.
     assert!(invoke(&main_window(&app), "app_info", json!({})).is_ok());
+}
+
+#[test]
+fn queue_commands_add_list_cancel_and_remove_against_the_real_store() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let clip = make_clip(media.path());
+    std::fs::write(media.path().join("notes.txt"), "words").unwrap();
+    let app = app_in(data.path());
+    let window = main_window(&app);
+
+    // A folder: the clip is probed and queued, the text file skipped with its reason.
+    let results = invoke(&window, "add_paths", json!({ "paths": [media.path()], "preset": null })).unwrap();
+    let results = results.as_array().unwrap();
+    let added: Vec<&Value> = results.iter().filter(|r| r["outcome"] == "added").collect();
+    assert_eq!(added.len(), 1, "{results:?}");
+    assert_eq!(added[0]["path"], clip.display().to_string());
+    assert!(results.iter().any(|r| r["outcome"] == "skipped" && r["reason"].is_string()));
+    let id = added[0]["id"].as_str().unwrap().to_owned();
+
+    // Adding it again finds the asset in flight.
+    let again = invoke(&window, "add_paths", json!({ "paths": [clip], "preset": null })).unwrap();
+    assert_eq!(again[0]["outcome"], "already_queued");
+    assert_eq!(again[0]["id"], id.as_str());
+
+    let list = invoke(&window, "list_assets", json!({ "filter": "all" })).unwrap();
+    let view = &list[0];
+    assert_eq!(view["asset"]["id"], id.as_str());
+    assert_eq!(view["asset"]["state"], "probed");
+    assert_eq!((view["media"]["width"].as_u64(), view["media"]["height"].as_u64()), (Some(320), Some(240)));
+    assert_eq!(view["media"]["codecs"], "h264 · aac");
+    let poster = view["asset"]["thumbnail_path"].as_str().unwrap();
+    assert!(poster.starts_with(&data.path().join("thumbs").display().to_string()), "{poster}");
+    assert!(Path::new(poster).exists());
+    assert!(view["asset"].get("probe_json").is_none(), "the raw probe stays in Rust");
+
+    // Unfinished assets cannot be removed; canceled ones can, poster and all.
+    let err = invoke(&window, "remove_asset", json!({ "id": id })).unwrap_err();
+    assert_eq!(err["kind"], "asset_unfinished", "{err}");
+    invoke(&window, "cancel_asset", json!({ "id": id })).unwrap();
+    let err = invoke(&window, "cancel_asset", json!({ "id": id })).unwrap_err();
+    assert_eq!(err["kind"], "wrong_state", "{err}");
+    let canceled = invoke(&window, "list_assets", json!({ "filter": "canceled" })).unwrap();
+    assert_eq!(canceled.as_array().unwrap().len(), 1);
+    assert!(invoke(&window, "list_assets", json!({ "filter": "active" })).unwrap().as_array().unwrap().is_empty());
+
+    // Retry brings it back, then cancel and remove for good.
+    assert_eq!(invoke(&window, "retry_asset", json!({ "id": id })).unwrap(), "probed");
+    invoke(&window, "cancel_asset", json!({ "id": id })).unwrap();
+    invoke(&window, "remove_asset", json!({ "id": id })).unwrap();
+    assert!(invoke(&window, "list_assets", json!({ "filter": "all" })).unwrap().as_array().unwrap().is_empty());
+    assert!(!Path::new(poster).exists(), "the poster goes with the asset");
+    let err = invoke(&window, "retry_asset", json!({ "id": id })).unwrap_err();
+    assert_eq!(err["kind"], "asset_not_found", "{err}");
+}
+
+#[test]
+fn the_cli_and_the_app_share_the_queue() {
+    let data = tempfile::tempdir().unwrap();
+    // Written by "another process": the store the CLI uses, on the same data dir.
+    let store = vodstudio::queue::Store::open_in(data.path()).unwrap();
+    let new = vodstudio::queue::NewAsset {
+        source_path: "/videos/trip.mov".into(),
+        source_name: "trip.mov".into(),
+        size_bytes: 1000,
+        mtime_ns: 1,
+        preset: "web-ladder".into(),
+    };
+    let (asset, _) = store.add_asset(&new).unwrap();
+    let app = app_in(data.path());
+    let list = invoke(&main_window(&app), "list_assets", json!({ "filter": "active" })).unwrap();
+    assert_eq!(list[0]["asset"]["id"], asset.id.as_str());
+    assert!(list[0]["media"].is_null(), "not probed yet");
+}
+
+#[test]
+fn settings_round_trip_and_invalid_ones_keep_their_kind() {
+    let data = tempfile::tempdir().unwrap();
+    let app = app_in(data.path());
+    let window = main_window(&app);
+    let mut settings = invoke(&window, "get_settings", json!({})).unwrap();
+    assert_eq!(settings["profile"]["kind"], "local");
+    settings["upload_concurrency"] = json!(3);
+    settings["bandwidth_limit_bytes_per_s"] = json!(2_000_000);
+    invoke(&window, "save_settings", json!({ "settings": settings })).unwrap();
+    let saved: Value = serde_json::from_slice(&std::fs::read(data.path().join("settings.json")).unwrap()).unwrap();
+    assert_eq!(saved["upload_concurrency"], 3);
+
+    settings["profile"] = json!({ "kind": "aws", "region": "eu-west-1", "credentials": "keyring" });
+    let err = invoke(&window, "save_settings", json!({ "settings": settings })).unwrap_err();
+    assert_eq!(err["kind"], "settings_invalid", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("watch-bucket"), "{err}");
+}
+
+#[test]
+fn new_commands_are_granted_to_main_only() {
+    let (_data, app) = app();
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default()).build().unwrap();
+    for cmd in ["list_assets", "store_credentials", "remove_asset"] {
+        let err = invoke(&other, cmd, json!({})).unwrap_err();
+        assert!(err.as_str().unwrap_or_default().contains("not allowed"), "{cmd}: {err}");
+    }
 }

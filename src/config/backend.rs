@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::aws::{mediaconvert_client, s3_client, S3ClientSettings, StaticCredentials};
 use super::settings::{
-    Profile, Settings, SubmitMode, LOCAL_MEDIA_BUCKET, LOCAL_ROLE_ARN, LOCAL_WATCH_BUCKET,
+    CredentialSource, Profile, Settings, SubmitMode, LOCAL_MEDIA_BUCKET, LOCAL_ROLE_ARN, LOCAL_WATCH_BUCKET,
 };
 use crate::jobs::{FailureKind, PipelineError};
 
@@ -40,6 +40,14 @@ pub struct Backend {
     pub label: &'static str,
     /// Create the buckets if missing (the local backend starts empty).
     pub create_buckets: bool,
+}
+
+/// The keys of the OS keyring, read off the async runtime (a blocking D-Bus call on Linux).
+async fn keyring_credentials() -> Result<StaticCredentials, PipelineError> {
+    tokio::task::spawn_blocking(super::credentials::load_keyring_credentials)
+        .await
+        .map_err(|e| PipelineError::new(FailureKind::Other, format!("reading the OS keyring: {e}")))?
+        .map_err(|e| PipelineError::new(FailureKind::Credentials, e.to_string()))
 }
 
 impl Backend {
@@ -82,11 +90,15 @@ impl Backend {
                 })
             }
             Profile::Aws(aws) => {
+                let credentials = match aws.credentials {
+                    CredentialSource::Chain => None,
+                    CredentialSource::Keyring => Some(keyring_credentials().await?),
+                };
                 let s3_settings = S3ClientSettings {
                     endpoint_url: aws.s3_endpoint.clone(),
                     region: aws.region.clone(),
                     profile: aws.aws_profile.clone(),
-                    credentials: None,
+                    credentials,
                 };
                 let mut mc_settings = S3ClientSettings {
                     endpoint_url: aws.mediaconvert_endpoint.clone(),

@@ -3,13 +3,18 @@
 
 mod aws;
 mod backend;
+mod credentials;
 mod settings;
 
 pub use aws::{mediaconvert_client, s3_client, S3ClientSettings, StaticCredentials};
 pub use backend::{Backend, LocalEndpoints};
+pub use credentials::{
+    delete_keyring_credentials, keyring_credentials_stored, load_keyring_credentials, store_keyring_credentials,
+    KeyringError,
+};
 pub use settings::{
-    AwsProfile, Profile, Settings, SettingsError, SubmitMode, INPUT_PREFIX, LOCAL_MEDIA_BUCKET,
-    LOCAL_ROLE_ARN, LOCAL_WATCH_BUCKET, SETTINGS_FILE,
+    AwsProfile, CredentialSource, Profile, Settings, SettingsError, SubmitMode, INPUT_PREFIX, LOCAL_MEDIA_BUCKET, LOCAL_ROLE_ARN,
+    LOCAL_WATCH_BUCKET, SETTINGS_FILE,
 };
 
 use std::path::PathBuf;

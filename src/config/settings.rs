@@ -72,6 +72,18 @@ pub enum SubmitMode {
     WatchFolder,
 }
 
+/// Where an AWS profile's keys come from. The keys themselves are never part of the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialSource {
+    /// The standard AWS chain: environment, `~/.aws` profiles (`aws_profile`), SSO, processes.
+    #[default]
+    Chain,
+    /// An access key pair entered once and kept in the OS keyring (src/config/credentials.rs).
+    Keyring,
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
@@ -80,6 +92,8 @@ pub struct AwsProfile {
     pub region: Option<String>,
     /// Named profile of `~/.aws/config` (default: the standard chain).
     pub aws_profile: Option<String>,
+    /// Where the keys come from: the standard chain (with `aws_profile`) or the OS keyring.
+    pub credentials: CredentialSource,
     /// Bucket the sources are uploaded to (under `inputs/`).
     pub watch_bucket: String,
     /// Bucket the renditions are written to (under `<asset id>/`).
@@ -236,6 +250,15 @@ impl Settings {
                 match key {
                     "region" => aws.region = opt(value),
                     "aws-profile" => aws.aws_profile = opt(value),
+                    "credentials" => {
+                        aws.credentials = match value {
+                            "chain" | "profile" => CredentialSource::Chain,
+                            "keyring" => CredentialSource::Keyring,
+                            other => {
+                                return Err(SettingsError::Invalid(format!("credentials: {other:?} is not chain or keyring")))
+                            }
+                        }
+                    }
                     "watch-bucket" => aws.watch_bucket = value.to_owned(),
                     "media-bucket" => aws.media_bucket = value.to_owned(),
                     "role-arn" => aws.role_arn = value.to_owned(),

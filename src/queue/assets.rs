@@ -175,6 +175,28 @@ pub enum AssetLookupError {
     Store(#[from] StoreError),
 }
 
+/// Why an asset could not be removed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    #[error("no asset with id {0:?}")]
+    NotFound(String),
+    #[error("{id} is {state}: only complete, failed or canceled assets can be removed (cancel it first)")]
+    Unfinished { id: String, state: AssetState },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl RemoveError {
+    /// A stable name for the failure (for `--json` and the UI).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RemoveError::NotFound(_) => "asset_not_found",
+            RemoveError::Unfinished { .. } => "asset_unfinished",
+            RemoveError::Store(e) => e.kind(),
+        }
+    }
+}
+
 /// A short random id: lowercase letters and digits, 12 of them (62 bits).
 pub fn new_asset_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
@@ -496,6 +518,28 @@ impl Store {
             .execute("DELETE FROM assets WHERE id = ?1", [id])?
             == 1)
     }
+
+    /// Forgets a finished asset (complete, failed or canceled) and its poster; its outputs stay
+    /// where they are. Unfinished assets are refused: cancel them first, so no runner is left
+    /// uploading or tracking a job for a record that no longer exists.
+    pub fn remove_finished_asset(&self, id: &str) -> Result<AssetRecord, RemoveError> {
+        let rec = self.asset(id)?.ok_or_else(|| RemoveError::NotFound(id.to_owned()))?;
+        // Guarded in SQL too: another process may have retried it since it was read.
+        let removed = self
+            .conn()
+            .execute("DELETE FROM assets WHERE id = ?1 AND state IN ('complete', 'failed', 'canceled')", [id])
+            .map_err(StoreError::from)?;
+        if removed != 1 {
+            let state = self.asset(id)?.map_or(rec.state, |r| r.state);
+            return Err(RemoveError::Unfinished { id: id.to_owned(), state });
+        }
+        if let Some(poster) = &rec.thumbnail_path {
+            if let Err(e) = std::fs::remove_file(poster) {
+                tracing::debug!("poster {poster} not removed: {e}");
+            }
+        }
+        Ok(rec)
+    }
 }
 
 #[cfg(test)]
@@ -547,6 +591,23 @@ mod tests {
             store.add_asset(&new_asset("/v/trip.mov")).unwrap().0.id,
             a.id
         );
+    }
+
+    #[test]
+    fn only_finished_assets_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).unwrap();
+        let poster = dir.path().join("poster.jpg");
+        std::fs::write(&poster, b"jpg").unwrap();
+        let (a, _) = store.add_asset(&new_asset("/v/a.mov")).unwrap();
+        store.set_asset_probed(&a.id, "{}", poster.to_str()).unwrap();
+        let err = store.remove_finished_asset(&a.id).unwrap_err();
+        assert_eq!(err.kind(), "asset_unfinished", "{err}");
+        store.set_asset_canceled(&a.id).unwrap();
+        store.remove_finished_asset(&a.id).unwrap();
+        assert!(store.asset(&a.id).unwrap().is_none());
+        assert!(!poster.exists(), "the poster goes with the asset");
+        assert_eq!(store.remove_finished_asset(&a.id).unwrap_err().kind(), "asset_not_found");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::{AssetRecord, AssetState, Store, StoreError};
+use super::{AssetRecord, AssetState, BackendReach, RunnerSignals, Store, StoreError};
 use crate::config::{Backend, Settings, SubmitMode, INPUT_PREFIX};
 use crate::jobs::{self, FailureKind, JobSnapshot, PipelineError, PollBackoff};
 use crate::upload::{
@@ -68,12 +68,14 @@ pub struct Runner {
     settings: Settings,
     data_dir: PathBuf,
     notifier: Arc<dyn Notifier>,
+    signals: RunnerSignals,
 }
 
 /// How one step ended, when not with success.
 enum StepError {
     /// Cannot go on now (offline, or waiting for a watch-folder job): wait, then try again.
-    Wait(String),
+    /// `offline`: because the backend could not be reached.
+    Wait { why: String, offline: bool },
     Failed(PipelineError),
     Canceled,
     /// The run is stopping; the asset keeps its state for the next run.
@@ -83,7 +85,7 @@ enum StepError {
 impl From<PipelineError> for StepError {
     fn from(e: PipelineError) -> Self {
         if e.is_offline() {
-            StepError::Wait(e.message)
+            StepError::Wait { why: e.message, offline: true }
         } else {
             StepError::Failed(e)
         }
@@ -97,20 +99,20 @@ impl From<StoreError> for StepError {
 }
 
 impl Runner {
-    pub fn new(
-        store: Store,
-        backend: Backend,
-        settings: Settings,
-        data_dir: &Path,
-        notifier: Arc<dyn Notifier>,
-    ) -> Self {
+    pub fn new(store: Store, backend: Backend, settings: Settings, data_dir: &Path, notifier: Arc<dyn Notifier>) -> Self {
         Self {
             store,
             backend: Arc::new(backend),
             settings,
             data_dir: data_dir.to_path_buf(),
             notifier,
+            signals: RunnerSignals::default(),
         }
+    }
+
+    /// Live upload rates and the backend's reachability, for an in-process view (the app).
+    pub fn signals(&self) -> &RunnerSignals {
+        &self.signals
     }
 
     /// Processes the queue until it is idle (with `exit_when_idle`) or `stop` fires.
@@ -199,13 +201,20 @@ impl Runner {
             };
             match step {
                 Ok(()) => {
+                    // The probe runs offline; every other step that succeeded reached the backend.
+                    if asset.state != AssetState::Added {
+                        self.signals.set_reach(BackendReach::Online);
+                    }
                     wait = Duration::from_millis(500);
                     if asset.waiting.is_some() {
                         let _ = self.store.set_asset_waiting(id, None);
                     }
                 }
-                Err(StepError::Wait(why)) => {
+                Err(StepError::Wait { why, offline }) => {
                     tracing::info!(asset = id, "waiting: {why}");
+                    if offline {
+                        self.signals.set_reach(BackendReach::Offline { reason: why.clone() });
+                    }
                     let _ = self.store.set_asset_waiting(id, Some(&why));
                     tokio::select! {
                         () = stop.cancelled() => break,
@@ -288,6 +297,7 @@ impl Runner {
         // A quick look at S3 first: without it an unreachable endpoint would cost the upload
         // driver's whole retry budget before the asset shows as waiting.
         self.backend.check_s3().await?;
+        self.signals.set_reach(BackendReach::Online);
         let path = PathBuf::from(&asset.source_path);
         let size = std::fs::metadata(&path)
             .map_err(|e| {
@@ -326,9 +336,11 @@ impl Runner {
         let (tx, mut rx) = tokio::sync::watch::channel(UploadProgress::default());
         let store = self.store.clone();
         let id = asset.id.clone();
+        let signals = self.signals.clone();
         let progress = tokio::spawn(async move {
             while rx.changed().await.is_ok() {
                 let p = rx.borrow_and_update().clone();
+                signals.upload(&id, &p);
                 let _ = store.set_asset_upload_progress(&id, None, p.bytes_done, p.bytes_total);
                 // At most a few writes a second, whatever the part rate.
                 tokio::time::sleep(Duration::from_millis(250)).await;
@@ -346,7 +358,7 @@ impl Runner {
             Err(UploadError::Canceled) => Err(StepError::Canceled),
             Err(UploadError::Paused) if cancel.is_cancelled() => Err(StepError::Canceled),
             Err(UploadError::Paused) => Err(StepError::Stopped),
-            Err(e @ UploadError::Offline { .. }) => Err(StepError::Wait(e.to_string())),
+            Err(e @ UploadError::Offline { .. }) => Err(StepError::Wait { why: e.to_string(), offline: true }),
             Err(e) => {
                 let kind = match e.kind() {
                     "credentials" => FailureKind::Credentials,
@@ -441,7 +453,10 @@ impl Runner {
                             ),
                         )))
                     }
-                    None => Err(StepError::Wait(format!("waiting for the watch folder to start a job for {input_url}"))),
+                    None => Err(StepError::Wait {
+                        why: format!("waiting for the watch folder to start a job for {input_url}"),
+                        offline: false,
+                    }),
                 }
             }
         }
@@ -463,9 +478,8 @@ impl Runner {
         let mut backoff = PollBackoff::new(self.backend.poll_min, self.backend.poll_max);
         loop {
             let snap = jobs::get_job(&self.backend.mediaconvert, &job_id).await?;
-            let percent = snap
-                .percent
-                .or((snap.status == "COMPLETE").then_some(100.0));
+            self.signals.set_reach(BackendReach::Online);
+            let percent = snap.percent.or((snap.status == "COMPLETE").then_some(100.0));
             match snap.status.as_str() {
                 "COMPLETE" => {
                     let outputs = self.finish(asset, &snap).await?;

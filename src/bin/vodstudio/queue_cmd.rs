@@ -2,7 +2,6 @@
 //! and `settings`.
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,22 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use futures::StreamExt as _;
 use vodstudio::config::{Backend, Profile, Settings};
 use vodstudio::local::LocalHost;
-use vodstudio::queue::runner::{probe_and_poster, RunOptions, RunSummary, Runner};
-use vodstudio::queue::{AssetRecord, AssetState, DesktopNotifier, NewAsset, Store};
+use vodstudio::queue::runner::{RunOptions, RunSummary, Runner};
+use vodstudio::queue::{add_paths, AddOutcome, AddResult, AssetRecord, AssetState, DesktopNotifier, RunLock, Store};
 
 use crate::output;
-
-/// File name extensions taken from folders (files named one by one are probed whatever their name).
-const MEDIA_EXTENSIONS: &[&str] = &[
-    "mp4", "m4v", "mov", "mkv", "webm", "avi", "mxf", "mts", "m2ts", "ts", "mpg", "mpeg", "wmv",
-    "flv", "3gp", "mp3", "m4a", "aac", "wav", "flac", "ogg", "opus", "aif", "aiff",
-];
-
-/// Lock held by the process that runs the queue (one runner per data dir).
-const RUN_LOCK: &str = "run.lock";
 
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {
@@ -61,7 +50,8 @@ enum SettingsAction {
     /// Print the settings (the default).
     Show,
     /// Change settings: `key=value …` (profile, preset, parallel-assets, upload-concurrency,
-    /// bandwidth-limit, notifications; AWS: region, aws-profile, watch-bucket, media-bucket,
+    /// bandwidth-limit, notifications; AWS: region, aws-profile, credentials (chain or keyring),
+    /// watch-bucket, media-bucket,
     /// role-arn, queue, s3-endpoint, mediaconvert-endpoint, describe-endpoints, mode,
     /// cloudfront-domain, cloudfront-key-pair-id).
     Set {
@@ -70,151 +60,9 @@ enum SettingsAction {
     },
 }
 
-/// One file `add` looked at.
-#[derive(Debug, serde::Serialize)]
-struct AddResult {
-    path: String,
-    id: Option<String>,
-    /// `added`, `already_queued` or `skipped`.
-    outcome: &'static str,
-    reason: Option<String>,
-}
-
-/// The files named by `paths`: files as given, folders walked for media extensions.
-fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<AddResult>) {
-    let mut files = Vec::new();
-    let mut skipped = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            for entry in walkdir::WalkDir::new(p)
-                .follow_links(true)
-                .sort_by_file_name()
-            {
-                match entry {
-                    Ok(e) if e.file_type().is_file() => {
-                        let ext = e
-                            .path()
-                            .extension()
-                            .map(|x| x.to_string_lossy().to_ascii_lowercase())
-                            .unwrap_or_default();
-                        if MEDIA_EXTENSIONS.contains(&ext.as_str()) {
-                            files.push(e.into_path());
-                        } else if !e.file_name().to_string_lossy().starts_with('.') {
-                            skipped.push(AddResult {
-                                path: e.path().display().to_string(),
-                                id: None,
-                                outcome: "skipped",
-                                reason: Some("not a video or audio file name".into()),
-                            });
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => skipped.push(AddResult {
-                        path: e
-                            .path()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default(),
-                        id: None,
-                        outcome: "skipped",
-                        reason: Some(e.to_string()),
-                    }),
-                }
-            }
-        } else {
-            files.push(p.clone());
-        }
-    }
-    (files, skipped)
-}
-
 /// Probes and queues files; returns what happened to each.
-async fn add_files(
-    store: &Store,
-    data_dir: &Path,
-    paths: &[PathBuf],
-    preset: &str,
-) -> anyhow::Result<Vec<AddResult>> {
-    let (files, mut results) = collect_files(paths);
-    let probed: Vec<(PathBuf, Result<(), String>, Option<AddResult>)> =
-        futures::stream::iter(files)
-            .map(|file| async move {
-                let abs = std::path::absolute(&file).unwrap_or(file.clone());
-                let meta = match std::fs::metadata(&abs) {
-                    Ok(m) => m,
-                    Err(e) => return (file, Err(format!("cannot read it: {e}")), None),
-                };
-                let name = abs
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "source".into());
-                let mtime_ns = meta
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos() as i64);
-                let new = NewAsset {
-                    source_path: abs.display().to_string(),
-                    source_name: name,
-                    size_bytes: meta.len(),
-                    mtime_ns,
-                    preset: preset.to_owned(),
-                };
-                let (rec, fresh) = match store.add_asset(&new) {
-                    Ok(r) => r,
-                    Err(e) => return (file, Err(e.to_string()), None),
-                };
-                if !fresh {
-                    let r = AddResult {
-                        path: file.display().to_string(),
-                        id: Some(rec.id),
-                        outcome: "already_queued",
-                        reason: None,
-                    };
-                    return (file, Ok(()), Some(r));
-                }
-                match probe_and_poster(data_dir, &rec.id, &abs).await {
-                    Ok((json, poster)) => {
-                        if let Err(e) = store.set_asset_probed(&rec.id, &json, poster.as_deref()) {
-                            return (file, Err(e.to_string()), None);
-                        }
-                        let r = AddResult {
-                            path: file.display().to_string(),
-                            id: Some(rec.id),
-                            outcome: "added",
-                            reason: None,
-                        };
-                        (file, Ok(()), Some(r))
-                    }
-                    Err(e) => {
-                        // Not media: nothing to keep in the queue.
-                        let _ = store.remove_asset(&rec.id);
-                        (
-                            file,
-                            Err(format!(
-                                "{}; vodstudio takes video and audio files",
-                                e.message
-                            )),
-                            None,
-                        )
-                    }
-                }
-            })
-            .buffered(vodstudio::limits::probe_concurrency())
-            .collect()
-            .await;
-    for (file, outcome, result) in probed {
-        match (outcome, result) {
-            (Ok(()), Some(r)) => results.push(r),
-            (Err(reason), _) => results.push(AddResult {
-                path: file.display().to_string(),
-                id: None,
-                outcome: "skipped",
-                reason: Some(reason),
-            }),
-            (Ok(()), None) => {}
-        }
-    }
-    Ok(results)
+async fn add_files(store: &Store, data_dir: &Path, paths: &[PathBuf], preset: &str) -> anyhow::Result<Vec<AddResult>> {
+    Ok(add_paths(store, data_dir, paths, preset).await)
 }
 
 fn print_add_results(results: &[AddResult], json: bool) -> anyhow::Result<()> {
@@ -223,21 +71,11 @@ fn print_add_results(results: &[AddResult], json: bool) -> anyhow::Result<()> {
     }
     for r in results {
         match r.outcome {
-            "added" => println!(
-                "added    {}  {}",
-                r.id.as_deref().unwrap_or_default(),
-                r.path
-            ),
-            "already_queued" => println!(
-                "queued   {}  {} (already in the queue)",
-                r.id.as_deref().unwrap_or_default(),
-                r.path
-            ),
-            _ => eprintln!(
-                "skipped  {}: {}",
-                r.path,
-                r.reason.as_deref().unwrap_or_default()
-            ),
+            AddOutcome::Added => println!("added    {}  {}", r.id.as_deref().unwrap_or_default(), r.path),
+            AddOutcome::AlreadyQueued => {
+                println!("queued   {}  {} (already in the queue)", r.id.as_deref().unwrap_or_default(), r.path)
+            }
+            AddOutcome::Skipped => eprintln!("skipped  {}: {}", r.path, r.reason.as_deref().unwrap_or_default()),
         }
     }
     Ok(())
@@ -349,16 +187,10 @@ pub(crate) async fn connect(
 async fn run_queue(data_dir: &Path, opts: RunOptions, json: bool) -> anyhow::Result<RunSummary> {
     let settings = Settings::load(data_dir)?;
     let store = Store::open_in(data_dir)?;
-    let lock_path = data_dir.join(RUN_LOCK);
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)?;
-    if lock.try_lock().is_err() {
+    let Some(lock) = RunLock::try_acquire(data_dir)? else {
         eprintln!("another vodstudio process is working through the queue; following its progress");
         return follow(&store, opts.only, json).await;
-    }
+    };
     let (backend, local) = connect(&settings, data_dir).await?;
     let notifier = Arc::new(DesktopNotifier::new(settings.notifications));
     let runner = Runner::new(store.clone(), backend, settings, data_dir, notifier);
@@ -604,12 +436,8 @@ pub async fn cancel(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resu
     }
     // A running queue notices within a second and cancels the upload or the job itself; with no
     // queue running, do it here.
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(data_dir.join(RUN_LOCK))?;
-    if lock.try_lock().is_ok() && (asset.job_id.is_some() || asset.upload_id.is_some()) {
+    let lock = RunLock::try_acquire(&data_dir)?;
+    if lock.is_some() && (asset.job_id.is_some() || asset.upload_id.is_some()) {
         let settings = Settings::load(&data_dir)?;
         let (backend, local) = connect(&settings, &data_dir).await?;
         if let Some(job) = &asset.job_id {

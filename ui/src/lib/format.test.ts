@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBitRate, formatBytes, formatDuration } from "./format";
+import { formatBitRate, formatBytes, formatDuration, formatEta, formatRate, formatResolution } from "./format";
 
 describe("formatDuration", () => {
   it("prints minutes and zero-padded seconds under an hour", () => {
@@ -50,5 +50,24 @@ describe("formatBitRate", () => {
     expect(formatBitRate(128_000)).toBe("128 kbps");
     expect(formatBitRate(900)).toBe("900 bps");
     expect(formatBitRate(null)).toBe("—");
+  });
+});
+
+describe("formatRate and formatEta", () => {
+  it("prints a speed in decimal units", () => {
+    expect(formatRate(12_345_678)).toBe("12.3 MB/s");
+    expect(formatRate(0)).toBe("—");
+    expect(formatRate(null)).toBe("—");
+  });
+  it("rounds the ETA to what a person can use", () => {
+    expect(formatEta(0.2)).toBe("1 s left");
+    expect(formatEta(42.4)).toBe("42 s left");
+    expect(formatEta(185)).toBe("3 min left");
+    expect(formatEta(3900)).toBe("1 h 05 min left");
+    expect(formatEta(null)).toBe("");
+  });
+  it("prints a resolution or a dash", () => {
+    expect(formatResolution(1920, 1080)).toBe("1920×1080");
+    expect(formatResolution(null, null)).toBe("—");
   });
 });

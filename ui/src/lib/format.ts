@@ -44,3 +44,23 @@ export function formatBitRate(bps: number | null | undefined): string {
   if (bps >= 1_000) return `${Math.round(bps / 1_000)} kbps`;
   return `${Math.round(bps)} bps`;
 }
+
+/** `12.3 MB/s` — upload speed in the same decimal units as sizes. */
+export function formatRate(bytesPerSecond: number | null | undefined): string {
+  if (bytesPerSecond == null || !Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return "—";
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/** `42 s left`, `3 min left`, `1 h 05 min left`: a rough ETA, never false precision. */
+export function formatEta(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return "";
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s left`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min left`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min left`;
+}
+
+/** `1920×1080`, or an em dash when the asset has no picture. */
+export function formatResolution(width: number | null | undefined, height: number | null | undefined): string {
+  return width && height ? `${width}×${height}` : "—";
+}
