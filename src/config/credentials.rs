@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::aws::StaticCredentials;
+use crate::preview::sign::CloudFrontSigner;
 
 /// The keyring service name entries are filed under.
 const KEYRING_SERVICE: &str = "studio.vodstudio.app";
@@ -49,7 +50,9 @@ impl From<keyring::Error> for KeyringError {
             keyring::Error::PlatformFailure(e) | keyring::Error::NoStorageAccess(e) => {
                 KeyringError::Unavailable(e.to_string())
             }
-            keyring::Error::BadEncoding(_) => KeyringError::Invalid("the stored entry is not text".into()),
+            keyring::Error::BadEncoding(_) => {
+                KeyringError::Invalid("the stored entry is not text".into())
+            }
             other => KeyringError::Failed(other.to_string()),
         }
     }
@@ -70,12 +73,19 @@ fn entry() -> Result<keyring::Entry, KeyringError> {
 pub fn store_keyring_credentials(creds: &StaticCredentials) -> Result<(), KeyringError> {
     let id = creds.access_key_id.trim();
     if id.is_empty() || creds.secret_access_key.is_empty() {
-        return Err(KeyringError::Invalid("both the access key id and the secret are needed".into()));
+        return Err(KeyringError::Invalid(
+            "both the access key id and the secret are needed".into(),
+        ));
     }
     if id.chars().any(char::is_whitespace) {
-        return Err(KeyringError::Invalid("the access key id contains spaces".into()));
+        return Err(KeyringError::Invalid(
+            "the access key id contains spaces".into(),
+        ));
     }
-    let stored = StoredKeys { access_key_id: id.to_owned(), secret_access_key: creds.secret_access_key.clone() };
+    let stored = StoredKeys {
+        access_key_id: id.to_owned(),
+        secret_access_key: creds.secret_access_key.clone(),
+    };
     let text = serde_json::to_string(&stored).map_err(|e| KeyringError::Failed(e.to_string()))?;
     entry()?.set_password(&text)?;
     Ok(())
@@ -84,9 +94,15 @@ pub fn store_keyring_credentials(creds: &StaticCredentials) -> Result<(), Keyrin
 /// The stored key pair. Blocking.
 pub fn load_keyring_credentials() -> Result<StaticCredentials, KeyringError> {
     let text = entry()?.get_password()?;
-    let stored: StoredKeys = serde_json::from_str(&text)
-        .map_err(|_| KeyringError::Invalid("the keyring entry is not a vodstudio key pair: enter the keys again".into()))?;
-    Ok(StaticCredentials { access_key_id: stored.access_key_id, secret_access_key: stored.secret_access_key })
+    let stored: StoredKeys = serde_json::from_str(&text).map_err(|_| {
+        KeyringError::Invalid(
+            "the keyring entry is not a vodstudio key pair: enter the keys again".into(),
+        )
+    })?;
+    Ok(StaticCredentials {
+        access_key_id: stored.access_key_id,
+        secret_access_key: stored.secret_access_key,
+    })
 }
 
 /// Whether a key pair is stored (the UI learns this much and no more). Blocking.
@@ -106,21 +122,90 @@ pub fn delete_keyring_credentials() -> Result<(), KeyringError> {
     }
 }
 
+/// The keyring entry of the CloudFront private key for `key_pair_id` (one per key pair, so
+/// rotating keys keeps the old one until it is deleted).
+fn cloudfront_entry(key_pair_id: &str) -> Result<keyring::Entry, KeyringError> {
+    Ok(keyring::Entry::new(
+        KEYRING_SERVICE,
+        &format!("cloudfront-key:{key_pair_id}"),
+    )?)
+}
+
+/// Stores the CloudFront signing key (PEM, PKCS#1 or PKCS#8) for `key_pair_id`, after checking
+/// it parses. Blocking.
+pub fn store_cloudfront_key(key_pair_id: &str, private_key_pem: &str) -> Result<(), KeyringError> {
+    let id = key_pair_id.trim();
+    if id.is_empty() || id.chars().any(char::is_whitespace) {
+        return Err(KeyringError::Invalid(
+            "the CloudFront key pair id is empty or has spaces".into(),
+        ));
+    }
+    CloudFrontSigner::from_pem(id, private_key_pem)
+        .map_err(|e| KeyringError::Invalid(e.to_string()))?;
+    cloudfront_entry(id)?.set_password(private_key_pem)?;
+    Ok(())
+}
+
+/// A signer with the key stored for `key_pair_id`. Blocking.
+pub fn load_cloudfront_signer(key_pair_id: &str) -> Result<CloudFrontSigner, KeyringError> {
+    let pem = cloudfront_entry(key_pair_id.trim())?
+        .get_password()
+        .map_err(|e| match KeyringError::from(e) {
+            KeyringError::NotStored => KeyringError::Invalid(format!(
+                "no CloudFront private key for key pair {key_pair_id} in the OS keyring: store it with `vodstudio settings cloudfront-key FILE.pem`"
+            )),
+            other => other,
+        })?;
+    CloudFrontSigner::from_pem(key_pair_id.trim(), &pem)
+        .map_err(|e| KeyringError::Invalid(e.to_string()))
+}
+
+/// Removes the CloudFront key of `key_pair_id`; removing nothing is not an error. Blocking.
+pub fn delete_cloudfront_key(key_pair_id: &str) -> Result<(), KeyringError> {
+    match cloudfront_entry(key_pair_id.trim())?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn empty_keys_are_refused_before_the_keyring_is_asked() {
-        let creds = StaticCredentials { access_key_id: " ".into(), secret_access_key: "s".into() };
-        assert_eq!(store_keyring_credentials(&creds).unwrap_err().kind(), "credentials_invalid");
+        let creds = StaticCredentials {
+            access_key_id: " ".into(),
+            secret_access_key: "s".into(),
+        };
+        assert_eq!(
+            store_keyring_credentials(&creds).unwrap_err().kind(),
+            "credentials_invalid"
+        );
+    }
+
+    #[test]
+    fn a_cloudfront_key_that_does_not_parse_is_refused_before_the_keyring_is_asked() {
+        let err = store_cloudfront_key("K2JCJMDEHXQW5F", "-----BEGIN RSA PRIVATE KEY-----\nnope\n")
+            .unwrap_err();
+        assert_eq!(err.kind(), "credentials_invalid");
+        assert_eq!(
+            store_cloudfront_key(" ", "x").unwrap_err().kind(),
+            "credentials_invalid"
+        );
     }
 
     #[test]
     fn keyring_errors_map_to_kinds() {
         let unavailable = KeyringError::from(keyring::Error::PlatformFailure("no bus".into()));
         assert_eq!(unavailable.kind(), "keyring_unavailable");
-        assert!(unavailable.to_string().contains("AWS profile"), "{unavailable}");
-        assert_eq!(KeyringError::from(keyring::Error::NoEntry).kind(), "credentials_not_stored");
+        assert!(
+            unavailable.to_string().contains("AWS profile"),
+            "{unavailable}"
+        );
+        assert_eq!(
+            KeyringError::from(keyring::Error::NoEntry).kind(),
+            "credentials_not_stored"
+        );
     }
 }

@@ -9,6 +9,7 @@ mod settings;
 pub use aws::{mediaconvert_client, s3_client, S3ClientSettings, StaticCredentials};
 pub use backend::{Backend, LocalEndpoints};
 pub use credentials::{
+    delete_cloudfront_key, load_cloudfront_signer, store_cloudfront_key,
     delete_keyring_credentials, keyring_credentials_stored, load_keyring_credentials, store_keyring_credentials,
     KeyringError,
 };

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use clap::Parser;
-use vodstudio::config::Settings;
-use vodstudio::preview::{PlayerFiles, PreviewConfig, PreviewService, PREVIEW_MAX_TTL_S};
+use vodstudio::config::{Profile, Settings};
+use vodstudio::preview::{
+    LinkSigning, PlayerFiles, PreviewConfig, PreviewService, PREVIEW_LINK_TTL_S, PREVIEW_MAX_TTL_S,
+};
 use vodstudio::queue::{AssetState, Store};
 
 use crate::output;
@@ -67,11 +69,13 @@ pub async fn run(args: Args, json: bool, data_dir: PathBuf) -> anyhow::Result<Ex
     {
         tracing::warn!("the player page is not built into this binary: run `npm run build` in ui/");
     }
+    let links = link_signing(&settings).await;
     let service = PreviewService::start_with(
         backend.s3.clone(),
         PreviewConfig {
             bind_port: args.port,
             player: Some(player),
+            links,
             ..PreviewConfig::default()
         },
     )
@@ -110,4 +114,41 @@ pub async fn run(args: Args, json: bool, data_dir: PathBuf) -> anyhow::Result<Ex
         .context("waiting for Ctrl-C")?;
     service.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// CloudFront-signed links when the profile names a distribution and a key pair whose private key
+/// is in the OS keyring; S3 presigned links otherwise (saying why, when CloudFront was asked for).
+async fn link_signing(settings: &Settings) -> LinkSigning {
+    let Profile::Aws(aws) = &settings.profile else {
+        return LinkSigning::default();
+    };
+    let (Some(domain), Some(key_pair_id)) = (
+        aws.cloudfront_domain.clone(),
+        aws.cloudfront_key_pair_id.clone(),
+    ) else {
+        return LinkSigning::default();
+    };
+    let loaded = tokio::task::spawn_blocking(move || {
+        vodstudio::config::load_cloudfront_signer(&key_pair_id)
+    })
+    .await;
+    match loaded {
+        Ok(Ok(signer)) => LinkSigning::CloudFront {
+            base_url: if domain.contains("://") {
+                domain
+            } else {
+                format!("https://{domain}")
+            },
+            signer: std::sync::Arc::new(signer),
+            ttl: Duration::from_secs(PREVIEW_LINK_TTL_S),
+        },
+        Ok(Err(e)) => {
+            eprintln!("note: copied links are S3 presigned URLs, not CloudFront: {e}");
+            LinkSigning::default()
+        }
+        Err(e) => {
+            eprintln!("note: copied links are S3 presigned URLs, not CloudFront: {e}");
+            LinkSigning::default()
+        }
+    }
 }

@@ -58,6 +58,14 @@ enum SettingsAction {
         #[arg(required = true, value_name = "KEY=VALUE")]
         pairs: Vec<String>,
     },
+    /// Store the CloudFront private key (PEM file, or - for stdin) of the profile's
+    /// cloudfront-key-pair-id in the OS keyring, for signed preview links; --delete removes it.
+    CloudfrontKey {
+        #[arg(value_name = "FILE", required_unless_present = "delete")]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        delete: bool,
+    },
 }
 
 /// Probes and queues files; returns what happened to each.
@@ -475,6 +483,27 @@ pub async fn settings(
     data_dir: PathBuf,
 ) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load(&data_dir)?;
+    if let Some(SettingsAction::CloudfrontKey { file, delete }) = &args.action {
+        let key_pair_id = match &settings.profile {
+            vodstudio::config::Profile::Aws(aws) => aws.cloudfront_key_pair_id.clone(),
+            vodstudio::config::Profile::Local => None,
+        }
+        .context("set the profile's cloudfront-key-pair-id first: `vodstudio settings set profile=aws cloudfront-key-pair-id=K…`")?;
+        if *delete {
+            vodstudio::config::delete_cloudfront_key(&key_pair_id)?;
+            println!("removed the CloudFront key of {key_pair_id} from the OS keyring");
+        } else {
+            let path = file.as_deref().context("give the PEM file, or - to read it from stdin")?;
+            let pem = if path == Path::new("-") {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?
+            };
+            vodstudio::config::store_cloudfront_key(&key_pair_id, &pem)?;
+            println!("stored the CloudFront key of {key_pair_id} in the OS keyring; `vodstudio preview` signs links with it");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(SettingsAction::Set { pairs }) = args.action {
         for pair in pairs {
             let (k, v) = pair
