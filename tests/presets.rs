@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use common::{ok, tempdir, vodstudio};
 use serde_json::{json, Value};
 use vodstudio::presets::{self, Preset, PresetError, PresetSource};

@@ -4,11 +4,13 @@
 mod assets;
 mod notify;
 pub mod runner;
+pub mod sidecars;
 mod store;
 mod uploads;
 
 pub use assets::{new_asset_id, AssetLookupError, AssetRecord, AssetState, NewAsset};
 pub use notify::DesktopNotifier;
+pub use sidecars::Sidecar;
 pub use store::{Store, StoreError};
 pub use uploads::{NewUpload, PartRecord, UploadRecord, UploadState};
 

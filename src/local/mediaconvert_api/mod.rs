@@ -212,4 +212,3 @@ impl Drop for LocalMediaConvertHandle {
         self.stop_all();
     }
 }
-

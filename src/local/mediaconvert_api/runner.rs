@@ -103,10 +103,13 @@ pub(crate) async fn run(jobs: Arc<Jobs>, id: String, cancel: CancellationToken) 
     let _ = tokio::fs::remove_dir_all(&work).await;
     let result = execute(&jobs, &id, &job.settings, &work, &cancel).await;
     // A job that failed before fetching its input never made a work dir.
-    if let Err(e) = tokio::fs::remove_dir_all(&work).await.or_else(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Ok(()),
-        _ => Err(e),
-    }) {
+    if let Err(e) = tokio::fs::remove_dir_all(&work)
+        .await
+        .or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(()),
+            _ => Err(e),
+        })
+    {
         tracing::warn!(job = id, error = %e, "local MediaConvert: could not remove the work dir");
     }
     drop(permit);
@@ -155,6 +158,20 @@ async fn execute(
     tokio::select! {
         r = download(&jobs.runner.s3, bucket, key, &input) => r.map_err(|detail| RunError::Input { url: url.clone(), detail })?,
         _ = cancel.cancelled() => return Err(RunError::Canceled),
+    }
+    // Sidecar captions are fetched like the input, to where the plan expects them.
+    for caption in &plan.captions {
+        let (bucket, key) = parse_s3_url(&caption.url).ok_or_else(|| SettingsError {
+            path: format!(
+                "{}.SourceSettings.FileSourceSettings.SourceFile",
+                caption.path
+            ),
+            reason: format!("{:?} is not an s3://bucket/key URL", caption.url),
+        })?;
+        tokio::select! {
+            r = download(&jobs.runner.s3, bucket, key, &caption.file) => r.map_err(|detail| RunError::Input { url: caption.url.clone(), detail })?,
+            _ = cancel.cancelled() => return Err(RunError::Canceled),
+        }
     }
 
     jobs.set_phase(id, JobPhase::Transcoding);
