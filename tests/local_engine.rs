@@ -703,7 +703,7 @@ async fn srt_sidecar_becomes_hls_subtitles_and_a_dash_text_adaptation_set() {
                 let kind = e
                     .try_get_attribute("contentType")
                     .unwrap()
-                    .map(|a| String::from_utf8(a.value.to_vec()).unwrap());
+                    .map(|a| a.value.into_owned());
                 sets.push(kind.unwrap_or_default());
             }
             _ => {}
