@@ -24,9 +24,7 @@ pub const DECODE_FORWARD_INSTEAD_OF_SEEK_S: f64 = 3.0;
 
 /// Files probed at once by `probe` with many inputs (each probe is mostly I/O-bound header reads).
 pub fn probe_concurrency() -> usize {
-    std::thread::available_parallelism()
-        .map_or(4, |n| n.get() * 4)
-        .clamp(4, 32)
+    std::thread::available_parallelism().map_or(4, |n| n.get() * 4).clamp(4, 32)
 }
 
 /// Largest sidecar caption file uploaded with a source (sent in one PutObject; real caption

@@ -54,12 +54,7 @@ pub(crate) async fn serve<S, B>(
         }
     }
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            "{name}: requests still running after the shutdown grace period; dropping them"
-        );
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!("{name}: requests still running after the shutdown grace period; dropping them");
     }
 }

@@ -437,14 +437,7 @@ async fn frame_captures_start_at_the_first_frame_then_every_interval() {
     // 12 s at one every 5 s: frames at 0, 5 and 10 s, one image each (no padding copies).
     let long = make_input(tmp.path(), "long.mp4", 12, false);
     run(&capture("s3://b/long/"), &long, &tmp.path().join("out")).await;
-    assert_eq!(
-        shots("long"),
-        vec![
-            "long_thumb.0000000.jpg",
-            "long_thumb.0000001.jpg",
-            "long_thumb.0000002.jpg"
-        ]
-    );
+    assert_eq!(shots("long"), vec!["long_thumb.0000000.jpg", "long_thumb.0000001.jpg", "long_thumb.0000002.jpg"]);
 }
 
 #[test]

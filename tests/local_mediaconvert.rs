@@ -575,12 +575,9 @@ async fn watch_folder_runs_every_job_template_kept_in_the_bucket() {
         media_bucket: "media".into(),
         preset: serde_json::from_str(DEFAULT_PRESET_JSON).expect("preset"),
     };
-    let backend = LocalBackend::start(LocalBackendConfig {
-        watch: Some(watch),
-        ..LocalBackendConfig::new(dir.path().join("data"))
-    })
-    .await
-    .expect("backend starts");
+    let backend = LocalBackend::start(LocalBackendConfig { watch: Some(watch), ..LocalBackendConfig::new(dir.path().join("data")) })
+        .await
+        .expect("backend starts");
     let (mc, s3) = (mc_client(&backend), s3_client(&backend));
     create_buckets(&s3, &["watch", "media"]).await;
     // Two console-style templates, as the seeds keep them beside their inputs.
@@ -594,33 +591,15 @@ async fn watch_folder_runs_every_job_template_kept_in_the_bucket() {
             "VideoDescription": {"Width": 160, "Height": 90, "CodecSettings": {"Codec": "FRAME_CAPTURE",
                 "FrameCaptureSettings": {"FramerateNumerator": 1, "FramerateDenominator": 10, "MaxCaptures": 1}}}}]}]}});
     for (key, body) in [("jobs/mp4.json", &mp4), ("jobs/thumbs.json", &thumbs)] {
-        s3.put_object()
-            .bucket("watch")
-            .key(key)
-            .body(serde_json::to_vec(body).expect("json").into())
-            .send()
-            .await
-            .expect("put template");
+        s3.put_object().bucket("watch").key(key).body(serde_json::to_vec(body).expect("json").into()).send().await.expect("put template");
     }
-    s3.put_object()
-        .bucket("watch")
-        .key("jobs/notes.txt")
-        .body(b"not a template".to_vec().into())
-        .send()
-        .await
-        .expect("put note");
+    s3.put_object().bucket("watch").key("jobs/notes.txt").body(b"not a template".to_vec().into()).send().await.expect("put note");
 
     let input = make_input(dir.path(), "clip.mp4", "320x180", 2);
     upload(&s3, "watch", "inputs/t1/clip.mp4", &input).await;
     let mut jobs = Vec::new();
     for _ in 0..2000 {
-        jobs = mc
-            .list_jobs()
-            .send()
-            .await
-            .expect("ListJobs")
-            .jobs()
-            .to_vec();
+        jobs = mc.list_jobs().send().await.expect("ListJobs").jobs().to_vec();
         if jobs.len() >= 2 {
             break;
         }
@@ -631,27 +610,13 @@ async fn watch_folder_runs_every_job_template_kept_in_the_bucket() {
         .filter_map(|j| j.user_metadata().and_then(|m| m.get("template")).cloned())
         .collect();
     templates.sort();
-    assert_eq!(
-        templates,
-        vec!["jobs/mp4.json".to_string(), "jobs/thumbs.json".to_string()],
-        "one job per template: {jobs:?}"
-    );
+    assert_eq!(templates, vec!["jobs/mp4.json".to_string(), "jobs/thumbs.json".to_string()], "one job per template: {jobs:?}");
     for job in &jobs {
         let done = wait_terminal(&mc, job.id().expect("id")).await;
-        assert_eq!(
-            done.status(),
-            Some(&JobStatus::Complete),
-            "error: {:?}",
-            done.error_message()
-        );
+        assert_eq!(done.status(), Some(&JobStatus::Complete), "error: {:?}", done.error_message());
     }
     for key in ["t1/mp4/clip_small.mp4", "t1/thumbs/clip_poster.0000000.jpg"] {
-        s3.head_object()
-            .bucket("media")
-            .key(key)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{key}: {e:?}"));
+        s3.head_object().bucket("media").key(key).send().await.unwrap_or_else(|e| panic!("{key}: {e:?}"));
     }
     backend.shutdown().await;
 }

@@ -18,33 +18,11 @@ async fn buckets_and_objects_round_trip() {
     let h = start(dir.path()).await;
     let c = client(&h);
 
-    c.create_bucket()
-        .bucket("media")
-        .send()
-        .await
-        .expect("create bucket");
-    c.head_bucket()
-        .bucket("media")
-        .send()
-        .await
-        .expect("head bucket");
-    let again = c
-        .create_bucket()
-        .bucket("media")
-        .send()
-        .await
-        .expect_err("second create fails");
+    c.create_bucket().bucket("media").send().await.expect("create bucket");
+    c.head_bucket().bucket("media").send().await.expect("head bucket");
+    let again = c.create_bucket().bucket("media").send().await.expect_err("second create fails");
     assert_eq!(code(&again), "BucketAlreadyOwnedByYou");
-    let names: Vec<_> = c
-        .list_buckets()
-        .send()
-        .await
-        .expect("list")
-        .buckets()
-        .iter()
-        .filter_map(|b| b.name())
-        .map(str::to_owned)
-        .collect();
+    let names: Vec<_> = c.list_buckets().send().await.expect("list").buckets().iter().filter_map(|b| b.name()).map(str::to_owned).collect();
     assert_eq!(names, ["media"]);
 
     let key = "vidéos/été 2024/clip #1 (final).mov";
@@ -62,236 +40,69 @@ async fn buckets_and_objects_round_trip() {
     let md5_hex = hex::encode(md5::Md5::digest(&body));
     assert_eq!(put.e_tag(), Some(format!("\"{md5_hex}\"").as_str()));
 
-    let got = c
-        .get_object()
-        .bucket("media")
-        .key(key)
-        .send()
-        .await
-        .expect("get");
+    let got = c.get_object().bucket("media").key(key).send().await.expect("get");
     assert_eq!(got.content_type(), Some("video/quicktime"));
-    assert_eq!(
-        got.metadata()
-            .and_then(|m| m.get("asset-id"))
-            .map(String::as_str),
-        Some("a-42")
-    );
+    assert_eq!(got.metadata().and_then(|m| m.get("asset-id")).map(String::as_str), Some("a-42"));
     assert_eq!(got.e_tag(), put.e_tag());
-    assert_eq!(
-        got.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
-        body.as_slice()
-    );
-    let head = c
-        .head_object()
-        .bucket("media")
-        .key(key)
-        .send()
-        .await
-        .expect("head");
+    assert_eq!(got.body.collect().await.expect("body").into_bytes().as_ref(), body.as_slice());
+    let head = c.head_object().bucket("media").key(key).send().await.expect("head");
     assert_eq!(head.content_length(), Some(10_000));
 
     // A key that looks like a path escape is just a key.
     let escape = "../../outside.txt";
-    c.put_object()
-        .bucket("media")
-        .key(escape)
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await
-        .expect("put ..");
+    c.put_object().bucket("media").key(escape).body(ByteStream::from_static(b"x")).send().await.expect("put ..");
     assert_eq!(get_body(&c, "media", escape).await, b"x");
-    assert!(
-        !dir.path().join("outside.txt").exists()
-            && !dir
-                .path()
-                .parent()
-                .expect("parent")
-                .join("outside.txt")
-                .exists()
-    );
+    assert!(!dir.path().join("outside.txt").exists() && !dir.path().parent().expect("parent").join("outside.txt").exists());
 
-    let not_empty = c
-        .delete_bucket()
-        .bucket("media")
-        .send()
-        .await
-        .expect_err("bucket has objects");
+    let not_empty = c.delete_bucket().bucket("media").send().await.expect_err("bucket has objects");
     assert_eq!(code(&not_empty), "BucketNotEmpty");
 
-    c.copy_object()
-        .bucket("media")
-        .key("copy.mov")
-        .copy_source(format!("media/{}", urlencode(key)))
-        .send()
-        .await
-        .expect("copy");
+    c.copy_object().bucket("media").key("copy.mov").copy_source(format!("media/{}", urlencode(key))).send().await.expect("copy");
     assert_eq!(get_body(&c, "media", "copy.mov").await, body);
 
-    c.delete_object()
-        .bucket("media")
-        .key(key)
-        .send()
-        .await
-        .expect("delete");
-    let gone = c
-        .head_object()
-        .bucket("media")
-        .key(key)
-        .send()
-        .await
-        .expect_err("deleted");
-    assert!(
-        gone.as_service_error().is_some_and(|e| e.is_not_found()),
-        "{gone:?}"
-    );
+    c.delete_object().bucket("media").key(key).send().await.expect("delete");
+    let gone = c.head_object().bucket("media").key(key).send().await.expect_err("deleted");
+    assert!(gone.as_service_error().is_some_and(|e| e.is_not_found()), "{gone:?}");
     let del = aws_sdk_s3::types::Delete::builder()
-        .objects(
-            aws_sdk_s3::types::ObjectIdentifier::builder()
-                .key(escape)
-                .build()
-                .expect("id"),
-        )
-        .objects(
-            aws_sdk_s3::types::ObjectIdentifier::builder()
-                .key("copy.mov")
-                .build()
-                .expect("id"),
-        )
+        .objects(aws_sdk_s3::types::ObjectIdentifier::builder().key(escape).build().expect("id"))
+        .objects(aws_sdk_s3::types::ObjectIdentifier::builder().key("copy.mov").build().expect("id"))
         .build()
         .expect("delete");
-    let out = c
-        .delete_objects()
-        .bucket("media")
-        .delete(del)
-        .send()
-        .await
-        .expect("delete objects");
+    let out = c.delete_objects().bucket("media").delete(del).send().await.expect("delete objects");
     assert_eq!(out.deleted().len(), 2);
-    let orphan = c
-        .create_multipart_upload()
-        .bucket("media")
-        .key("never-finished.mov")
-        .send()
-        .await
-        .expect("create upload");
-    c.delete_bucket()
-        .bucket("media")
-        .send()
-        .await
-        .expect("delete empty bucket");
-    c.create_bucket()
-        .bucket("media")
-        .send()
-        .await
-        .expect("recreate bucket");
-    let uploads = c
-        .list_multipart_uploads()
-        .bucket("media")
-        .send()
-        .await
-        .expect("list uploads");
-    assert!(
-        uploads.uploads().is_empty(),
-        "uploads of a deleted bucket are gone: {:?}",
-        orphan.upload_id()
-    );
-    c.delete_bucket()
-        .bucket("media")
-        .send()
-        .await
-        .expect("delete again");
-    let missing = c
-        .head_bucket()
-        .bucket("media")
-        .send()
-        .await
-        .expect_err("bucket gone");
-    assert!(
-        missing.as_service_error().is_some_and(|e| e.is_not_found()),
-        "{missing:?}"
-    );
+    let orphan = c.create_multipart_upload().bucket("media").key("never-finished.mov").send().await.expect("create upload");
+    c.delete_bucket().bucket("media").send().await.expect("delete empty bucket");
+    c.create_bucket().bucket("media").send().await.expect("recreate bucket");
+    let uploads = c.list_multipart_uploads().bucket("media").send().await.expect("list uploads");
+    assert!(uploads.uploads().is_empty(), "uploads of a deleted bucket are gone: {:?}", orphan.upload_id());
+    c.delete_bucket().bucket("media").send().await.expect("delete again");
+    let missing = c.head_bucket().bucket("media").send().await.expect_err("bucket gone");
+    assert!(missing.as_service_error().is_some_and(|e| e.is_not_found()), "{missing:?}");
     h.shutdown().await;
 }
+
 
 #[tokio::test]
 async fn range_get_returns_partial_content() {
     let dir = tempfile::tempdir().expect("tempdir");
     let h = start(dir.path()).await;
     let c = client(&h);
-    c.create_bucket()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("bucket");
+    c.create_bucket().bucket("bkt").send().await.expect("bucket");
     let body = bytes(1000, 3);
-    c.put_object()
-        .bucket("bkt")
-        .key("k")
-        .body(ByteStream::from(body.clone()))
-        .send()
-        .await
-        .expect("put");
+    c.put_object().bucket("bkt").key("k").body(ByteStream::from(body.clone())).send().await.expect("put");
 
-    let part = c
-        .get_object()
-        .bucket("bkt")
-        .key("k")
-        .range("bytes=100-199")
-        .send()
-        .await
-        .expect("range get");
+    let part = c.get_object().bucket("bkt").key("k").range("bytes=100-199").send().await.expect("range get");
     assert_eq!(part.content_range(), Some("bytes 100-199/1000"));
     assert_eq!(part.content_length(), Some(100));
-    assert_eq!(
-        part.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
-        &body[100..200]
-    );
+    assert_eq!(part.body.collect().await.expect("body").into_bytes().as_ref(), &body[100..200]);
 
-    let tail = c
-        .get_object()
-        .bucket("bkt")
-        .key("k")
-        .range("bytes=-10")
-        .send()
-        .await
-        .expect("suffix");
-    assert_eq!(
-        tail.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
-        &body[990..]
-    );
+    let tail = c.get_object().bucket("bkt").key("k").range("bytes=-10").send().await.expect("suffix");
+    assert_eq!(tail.body.collect().await.expect("body").into_bytes().as_ref(), &body[990..]);
 
-    let bad = c
-        .get_object()
-        .bucket("bkt")
-        .key("k")
-        .range("bytes=5000-")
-        .send()
-        .await
-        .expect_err("beyond end");
+    let bad = c.get_object().bucket("bkt").key("k").range("bytes=5000-").send().await.expect_err("beyond end");
     assert_eq!(code(&bad), "InvalidRange");
 
-    c.put_object()
-        .bucket("bkt")
-        .key("empty")
-        .body(ByteStream::from_static(b""))
-        .send()
-        .await
-        .expect("put empty");
+    c.put_object().bucket("bkt").key("empty").body(ByteStream::from_static(b"")).send().await.expect("put empty");
     assert!(get_body(&c, "bkt", "empty").await.is_empty());
 }
 
@@ -300,26 +111,9 @@ async fn list_objects_v2_with_delimiter_and_pages() {
     let dir = tempfile::tempdir().expect("tempdir");
     let h = start(dir.path()).await;
     let c = client(&h);
-    c.create_bucket()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("bucket");
-    for key in [
-        "a.txt",
-        "photos/1.jpg",
-        "photos/2.jpg",
-        "videos/x/1.mov",
-        "videos/y.mov",
-        "z.txt",
-    ] {
-        c.put_object()
-            .bucket("bkt")
-            .key(key)
-            .body(ByteStream::from_static(b"1"))
-            .send()
-            .await
-            .expect("put");
+    c.create_bucket().bucket("bkt").send().await.expect("bucket");
+    for key in ["a.txt", "photos/1.jpg", "photos/2.jpg", "videos/x/1.mov", "videos/y.mov", "z.txt"] {
+        c.put_object().bucket("bkt").key(key).body(ByteStream::from_static(b"1")).send().await.expect("put");
     }
 
     let (mut keys, mut prefixes, mut pages) = (Vec::new(), Vec::new(), 0);
@@ -336,18 +130,8 @@ async fn list_objects_v2_with_delimiter_and_pages() {
             .expect("list page");
         pages += 1;
         assert!(page.key_count().unwrap_or_default() <= 2);
-        keys.extend(
-            page.contents()
-                .iter()
-                .filter_map(|o| o.key())
-                .map(str::to_owned),
-        );
-        prefixes.extend(
-            page.common_prefixes()
-                .iter()
-                .filter_map(|p| p.prefix())
-                .map(str::to_owned),
-        );
+        keys.extend(page.contents().iter().filter_map(|o| o.key()).map(str::to_owned));
+        prefixes.extend(page.common_prefixes().iter().filter_map(|p| p.prefix()).map(str::to_owned));
         token = page.next_continuation_token().map(str::to_owned);
         if !page.is_truncated().unwrap_or(false) {
             break;
@@ -357,38 +141,16 @@ async fn list_objects_v2_with_delimiter_and_pages() {
     assert_eq!(prefixes, ["photos/", "videos/"]);
     assert_eq!(pages, 2);
 
-    let inner = c
-        .list_objects_v2()
-        .bucket("bkt")
-        .prefix("videos/")
-        .delimiter("/")
-        .send()
-        .await
-        .expect("list prefix");
+    let inner = c.list_objects_v2().bucket("bkt").prefix("videos/").delimiter("/").send().await.expect("list prefix");
     let keys: Vec<_> = inner.contents().iter().filter_map(|o| o.key()).collect();
-    let prefixes: Vec<_> = inner
-        .common_prefixes()
-        .iter()
-        .filter_map(|p| p.prefix())
-        .collect();
+    let prefixes: Vec<_> = inner.common_prefixes().iter().filter_map(|p| p.prefix()).collect();
     assert_eq!(keys, ["videos/y.mov"]);
     assert_eq!(prefixes, ["videos/x/"]);
-    let all = c
-        .list_objects_v2()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("list all");
+    let all = c.list_objects_v2().bucket("bkt").send().await.expect("list all");
     assert_eq!(all.contents().len(), 6);
 
     // The AWS CLI lists with encoding-type=url and decodes what comes back.
-    c.put_object()
-        .bucket("bkt")
-        .key("odd/a b+c%.txt")
-        .body(ByteStream::from_static(b"1"))
-        .send()
-        .await
-        .expect("put");
+    c.put_object().bucket("bkt").key("odd/a b+c%.txt").body(ByteStream::from_static(b"1")).send().await.expect("put");
     let encoded = c
         .list_objects_v2()
         .bucket("bkt")
@@ -397,14 +159,7 @@ async fn list_objects_v2_with_delimiter_and_pages() {
         .send()
         .await
         .expect("list encoded");
-    assert_eq!(
-        encoded
-            .contents()
-            .iter()
-            .filter_map(|o| o.key())
-            .collect::<Vec<_>>(),
-        ["odd/a%20b%2Bc%25.txt"]
-    );
+    assert_eq!(encoded.contents().iter().filter_map(|o| o.key()).collect::<Vec<_>>(), ["odd/a%20b%2Bc%25.txt"]);
 }
 
 #[tokio::test]
@@ -413,11 +168,7 @@ async fn multipart_lists_parts_sorted_paginated_with_checksums_and_completes() {
     let h = start(dir.path()).await;
     let c = client(&h);
     let mut events = h.subscribe();
-    c.create_bucket()
-        .bucket("uploads")
-        .send()
-        .await
-        .expect("bucket");
+    c.create_bucket().bucket("uploads").send().await.expect("bucket");
     let key = "inputs/asset 1/trip.mov";
     let created = c
         .create_multipart_upload()
@@ -449,20 +200,8 @@ async fn multipart_lists_parts_sorted_paginated_with_checksums_and_completes() {
         etags[i] = out.e_tag().expect("etag").to_owned();
     }
 
-    let first = c
-        .list_parts()
-        .bucket("uploads")
-        .key(key)
-        .upload_id(&id)
-        .max_parts(2)
-        .send()
-        .await
-        .expect("list parts");
-    let numbers: Vec<_> = first
-        .parts()
-        .iter()
-        .filter_map(|p| p.part_number())
-        .collect();
+    let first = c.list_parts().bucket("uploads").key(key).upload_id(&id).max_parts(2).send().await.expect("list parts");
+    let numbers: Vec<_> = first.parts().iter().filter_map(|p| p.part_number()).collect();
     assert_eq!(numbers, [1, 2]);
     assert_eq!(first.is_truncated(), Some(true));
     assert_eq!(first.next_part_number_marker(), Some("2"));
@@ -481,14 +220,7 @@ async fn multipart_lists_parts_sorted_paginated_with_checksums_and_completes() {
         .send()
         .await
         .expect("list parts page 2");
-    assert_eq!(
-        second
-            .parts()
-            .iter()
-            .filter_map(|p| p.part_number())
-            .collect::<Vec<_>>(),
-        [3]
-    );
+    assert_eq!(second.parts().iter().filter_map(|p| p.part_number()).collect::<Vec<_>>(), [3]);
     assert_eq!(second.is_truncated(), Some(false));
 
     let part = |n: i32, etag: &str| CompletedPart::builder().part_number(n).e_tag(etag).build();
@@ -497,41 +229,19 @@ async fn multipart_lists_parts_sorted_paginated_with_checksums_and_completes() {
             .bucket("uploads")
             .key(key)
             .upload_id(&id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
             .send()
     };
-    let bad_etag = complete(vec![
-        part(1, &etags[0]),
-        part(2, "\"0123456789abcdef0123456789abcdef\""),
-        part(3, &etags[2]),
-    ])
-    .await
-    .expect_err("wrong etag");
-    assert_eq!(code(&bad_etag), "InvalidPart");
-    let bad_order = complete(vec![
-        part(2, &etags[1]),
-        part(1, &etags[0]),
-        part(3, &etags[2]),
-    ])
-    .await
-    .expect_err("order");
-    assert_eq!(code(&bad_order), "InvalidPartOrder");
-    let missing = complete(vec![part(1, &etags[0]), part(4, &etags[2])])
+    let bad_etag = complete(vec![part(1, &etags[0]), part(2, "\"0123456789abcdef0123456789abcdef\""), part(3, &etags[2])])
         .await
-        .expect_err("unknown part");
+        .expect_err("wrong etag");
+    assert_eq!(code(&bad_etag), "InvalidPart");
+    let bad_order = complete(vec![part(2, &etags[1]), part(1, &etags[0]), part(3, &etags[2])]).await.expect_err("order");
+    assert_eq!(code(&bad_order), "InvalidPartOrder");
+    let missing = complete(vec![part(1, &etags[0]), part(4, &etags[2])]).await.expect_err("unknown part");
     assert_eq!(code(&missing), "InvalidPart");
 
-    let done = complete(vec![
-        part(1, &etags[0]),
-        part(2, &etags[1]),
-        part(3, &etags[2]),
-    ])
-    .await
-    .expect("complete");
+    let done = complete(vec![part(1, &etags[0]), part(2, &etags[1]), part(3, &etags[2])]).await.expect("complete");
     let mut md5s = Vec::new();
     for d in &data {
         md5s.extend_from_slice(&md5::Md5::digest(d));
@@ -540,66 +250,23 @@ async fn multipart_lists_parts_sorted_paginated_with_checksums_and_completes() {
     assert_eq!(done.e_tag(), Some(expected_etag.as_str()));
 
     let event = events.recv().await.expect("object-created event");
-    assert_eq!(
-        (event.bucket.as_str(), event.key.as_str()),
-        ("uploads", key)
-    );
+    assert_eq!((event.bucket.as_str(), event.key.as_str()), ("uploads", key));
     assert_eq!(event.size_bytes, (10 * MIB + 1234) as u64);
 
-    let head = c
-        .head_object()
-        .bucket("uploads")
-        .key(key)
-        .checksum_mode(ChecksumMode::Enabled)
-        .send()
-        .await
-        .expect("head");
+    let head = c.head_object().bucket("uploads").key(key).checksum_mode(ChecksumMode::Enabled).send().await.expect("head");
     assert_eq!(head.content_length(), Some((10 * MIB + 1234) as i64));
     assert_eq!(head.content_type(), Some("video/quicktime"));
     let composite = head.checksum_crc32_c().expect("composite checksum");
     assert!(composite.ends_with("-3"), "{composite}");
     let whole: Vec<u8> = data.concat();
     assert_eq!(get_body(&c, "uploads", key).await, whole);
-    let second = c
-        .get_object()
-        .bucket("uploads")
-        .key(key)
-        .part_number(2)
-        .send()
-        .await
-        .expect("get part 2");
+    let second = c.get_object().bucket("uploads").key(key).part_number(2).send().await.expect("get part 2");
     assert_eq!(second.parts_count(), Some(3));
-    assert_eq!(
-        second.content_range(),
-        Some(format!("bytes {}-{}/{}", 5 * MIB, 10 * MIB - 1, whole.len()).as_str())
-    );
-    assert_eq!(
-        second
-            .body
-            .collect()
-            .await
-            .expect("part body")
-            .into_bytes()
-            .as_ref(),
-        data[1].as_slice()
-    );
-    let head2 = c
-        .head_object()
-        .bucket("uploads")
-        .key(key)
-        .part_number(3)
-        .send()
-        .await
-        .expect("head part 3");
+    assert_eq!(second.content_range(), Some(format!("bytes {}-{}/{}", 5 * MIB, 10 * MIB - 1, whole.len()).as_str()));
+    assert_eq!(second.body.collect().await.expect("part body").into_bytes().as_ref(), data[1].as_slice());
+    let head2 = c.head_object().bucket("uploads").key(key).part_number(3).send().await.expect("head part 3");
     assert_eq!(head2.content_length(), Some(1234));
-    let beyond = c
-        .get_object()
-        .bucket("uploads")
-        .key(key)
-        .part_number(4)
-        .send()
-        .await
-        .expect_err("no part 4");
+    let beyond = c.get_object().bucket("uploads").key(key).part_number(4).send().await.expect_err("no part 4");
     assert_eq!(code(&beyond), "InvalidPartNumber");
 
     // A completed upload is gone for every multipart call.
@@ -614,27 +281,11 @@ async fn multipart_lists_parts_sorted_paginated_with_checksums_and_completes() {
         .await
         .expect_err("upload to completed");
     assert_eq!(code(&after), "NoSuchUpload");
-    let listed = c
-        .list_parts()
-        .bucket("uploads")
-        .key(key)
-        .upload_id(&id)
-        .send()
-        .await
-        .expect_err("list completed");
+    let listed = c.list_parts().bucket("uploads").key(key).upload_id(&id).send().await.expect_err("list completed");
     assert_eq!(code(&listed), "NoSuchUpload");
-    let again = complete(vec![part(1, &etags[0])])
-        .await
-        .expect_err("complete twice");
+    let again = complete(vec![part(1, &etags[0])]).await.expect_err("complete twice");
     assert_eq!(code(&again), "NoSuchUpload");
-    let abort = c
-        .abort_multipart_upload()
-        .bucket("uploads")
-        .key(key)
-        .upload_id(&id)
-        .send()
-        .await
-        .expect_err("abort done");
+    let abort = c.abort_multipart_upload().bucket("uploads").key(key).upload_id(&id).send().await.expect_err("abort done");
     assert_eq!(code(&abort), "NoSuchUpload");
 }
 
@@ -643,21 +294,11 @@ async fn multipart_small_parts_abort_list_uploads_and_unknown_ids() {
     let dir = tempfile::tempdir().expect("tempdir");
     let h = start(dir.path()).await;
     let c = client(&h);
-    c.create_bucket()
-        .bucket("uploads")
-        .send()
-        .await
-        .expect("bucket");
+    c.create_bucket().bucket("uploads").send().await.expect("bucket");
 
     let mut ids = Vec::new();
     for key in ["a.mov", "b.mov", "b.mov", "other/c.mov"] {
-        let out = c
-            .create_multipart_upload()
-            .bucket("uploads")
-            .key(key)
-            .send()
-            .await
-            .expect("create");
+        let out = c.create_multipart_upload().bucket("uploads").key(key).send().await.expect("create");
         ids.push(out.upload_id().expect("id").to_owned());
     }
     let mut seen = Vec::new();
@@ -672,34 +313,20 @@ async fn multipart_small_parts_abort_list_uploads_and_unknown_ids() {
             .send()
             .await
             .expect("list uploads");
-        seen.extend(page.uploads().iter().map(|u| {
-            (
-                u.key().unwrap_or("").to_owned(),
-                u.upload_id().unwrap_or("").to_owned(),
-            )
-        }));
+        seen.extend(page.uploads().iter().map(|u| (u.key().unwrap_or("").to_owned(), u.upload_id().unwrap_or("").to_owned())));
         if !page.is_truncated().unwrap_or(false) {
             break;
         }
         key_marker = page.next_key_marker().map(str::to_owned);
         id_marker = page.next_upload_id_marker().map(str::to_owned);
     }
-    assert_eq!(
-        seen.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
-        ["a.mov", "b.mov", "b.mov", "other/c.mov"]
-    );
+    assert_eq!(seen.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["a.mov", "b.mov", "b.mov", "other/c.mov"]);
     let mut seen_ids: Vec<_> = seen.iter().map(|(_, id)| id.clone()).collect();
     seen_ids.sort();
     let mut all_ids = ids.clone();
     all_ids.sort();
     assert_eq!(seen_ids, all_ids);
-    let filtered = c
-        .list_multipart_uploads()
-        .bucket("uploads")
-        .prefix("other/")
-        .send()
-        .await
-        .expect("prefix");
+    let filtered = c.list_multipart_uploads().bucket("uploads").prefix("other/").send().await.expect("prefix");
     assert_eq!(filtered.uploads().len(), 1);
 
     // Parts under 5 MiB are fine to upload, but only the last may be small.
@@ -717,55 +344,23 @@ async fn multipart_small_parts_abort_list_uploads_and_unknown_ids() {
             .expect("small part");
         etags.push(out.e_tag().expect("etag").to_owned());
     }
-    let parts = (1..=2)
-        .map(|n| {
-            CompletedPart::builder()
-                .part_number(n)
-                .e_tag(&etags[n as usize - 1])
-                .build()
-        })
-        .collect();
+    let parts = (1..=2).map(|n| CompletedPart::builder().part_number(n).e_tag(&etags[n as usize - 1]).build()).collect();
     let small = c
         .complete_multipart_upload()
         .bucket("uploads")
         .key("a.mov")
         .upload_id(&ids[0])
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .set_parts(Some(parts))
-                .build(),
-        )
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
         .send()
         .await
         .expect_err("too small");
     assert_eq!(code(&small), "EntityTooSmall");
 
-    c.abort_multipart_upload()
-        .bucket("uploads")
-        .key("a.mov")
-        .upload_id(&ids[0])
-        .send()
-        .await
-        .expect("abort");
-    let listed = c
-        .list_parts()
-        .bucket("uploads")
-        .key("a.mov")
-        .upload_id(&ids[0])
-        .send()
-        .await
-        .expect_err("aborted");
+    c.abort_multipart_upload().bucket("uploads").key("a.mov").upload_id(&ids[0]).send().await.expect("abort");
+    let listed = c.list_parts().bucket("uploads").key("a.mov").upload_id(&ids[0]).send().await.expect_err("aborted");
     assert_eq!(code(&listed), "NoSuchUpload");
-    let left = c
-        .list_multipart_uploads()
-        .bucket("uploads")
-        .send()
-        .await
-        .expect("list");
-    assert!(left
-        .uploads()
-        .iter()
-        .all(|u| u.upload_id() != Some(ids[0].as_str())));
+    let left = c.list_multipart_uploads().bucket("uploads").send().await.expect("list");
+    assert!(left.uploads().iter().all(|u| u.upload_id() != Some(ids[0].as_str())));
 
     for bogus in ["00000000000000000000000000000000", "../../etc", "nope"] {
         let e = c
@@ -779,14 +374,7 @@ async fn multipart_small_parts_abort_list_uploads_and_unknown_ids() {
             .await
             .expect_err("unknown id");
         assert_eq!(code(&e), "NoSuchUpload", "upload id {bogus}");
-        let e = c
-            .abort_multipart_upload()
-            .bucket("uploads")
-            .key("a.mov")
-            .upload_id(bogus)
-            .send()
-            .await
-            .expect_err("abort unknown");
+        let e = c.abort_multipart_upload().bucket("uploads").key("a.mov").upload_id(bogus).send().await.expect_err("abort unknown");
         assert_eq!(code(&e), "NoSuchUpload");
     }
 }
@@ -796,92 +384,29 @@ async fn checksum_mismatch_is_bad_digest_and_good_checksums_are_kept() {
     let dir = tempfile::tempdir().expect("tempdir");
     let h = start(dir.path()).await;
     let c = client(&h);
-    c.create_bucket()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("bucket");
+    c.create_bucket().bucket("bkt").send().await.expect("bucket");
     let body = bytes(4096, 9);
 
     let wrong = crc32c_b64(b"something else");
-    let e = c
-        .put_object()
-        .bucket("bkt")
-        .key("k")
-        .checksum_crc32_c(wrong)
-        .body(ByteStream::from(body.clone()))
-        .send()
-        .await
-        .expect_err("bad crc32c");
+    let e = c.put_object().bucket("bkt").key("k").checksum_crc32_c(wrong).body(ByteStream::from(body.clone())).send().await.expect_err("bad crc32c");
     assert_eq!(code(&e), "BadDigest");
-    let missing = c
-        .head_object()
-        .bucket("bkt")
-        .key("k")
-        .send()
-        .await
-        .expect_err("nothing stored");
+    let missing = c.head_object().bucket("bkt").key("k").send().await.expect_err("nothing stored");
     assert!(missing.as_service_error().is_some_and(|e| e.is_not_found()));
 
     let good = crc32c_b64(&body);
-    let put = c
-        .put_object()
-        .bucket("bkt")
-        .key("k")
-        .checksum_crc32_c(&good)
-        .body(ByteStream::from(body.clone()))
-        .send()
-        .await
-        .expect("good crc32c");
+    let put = c.put_object().bucket("bkt").key("k").checksum_crc32_c(&good).body(ByteStream::from(body.clone())).send().await.expect("good crc32c");
     assert_eq!(put.checksum_crc32_c(), Some(good.as_str()));
-    let head = c
-        .head_object()
-        .bucket("bkt")
-        .key("k")
-        .checksum_mode(ChecksumMode::Enabled)
-        .send()
-        .await
-        .expect("head");
+    let head = c.head_object().bucket("bkt").key("k").checksum_mode(ChecksumMode::Enabled).send().await.expect("head");
     assert_eq!(head.checksum_crc32_c(), Some(good.as_str()));
     // The SDK's default checksum (CRC32, sent as an aws-chunked trailer) is verified and kept too.
-    let default_put = c
-        .put_object()
-        .bucket("bkt")
-        .key("default")
-        .body(ByteStream::from(body.clone()))
-        .send()
-        .await
-        .expect("default checksum");
-    let got = c
-        .get_object()
-        .bucket("bkt")
-        .key("default")
-        .checksum_mode(ChecksumMode::Enabled)
-        .send()
-        .await
-        .expect("get");
+    let default_put = c.put_object().bucket("bkt").key("default").body(ByteStream::from(body.clone())).send().await.expect("default checksum");
+    let got = c.get_object().bucket("bkt").key("default").checksum_mode(ChecksumMode::Enabled).send().await.expect("get");
     let crc32 = base64_simd::STANDARD.encode_to_string(crc32fast::hash(&body).to_be_bytes());
     assert_eq!(default_put.checksum_crc32(), Some(crc32.as_str()));
     assert_eq!(got.checksum_crc32(), Some(crc32.as_str()));
-    assert_eq!(
-        got.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
-        body.as_slice()
-    );
+    assert_eq!(got.body.collect().await.expect("body").into_bytes().as_ref(), body.as_slice());
     // A ranged GET carries no whole-object checksum (the SDK would otherwise fail to validate it).
-    let ranged = c
-        .get_object()
-        .bucket("bkt")
-        .key("default")
-        .range("bytes=0-9")
-        .checksum_mode(ChecksumMode::Enabled)
-        .send()
-        .await
-        .expect("ranged");
+    let ranged = c.get_object().bucket("bkt").key("default").range("bytes=0-9").checksum_mode(ChecksumMode::Enabled).send().await.expect("ranged");
     assert_eq!(ranged.checksum_crc32(), None);
 
     // A file body streams as aws-chunked with the checksum in a trailer (what uploaders and the
@@ -900,13 +425,7 @@ async fn checksum_mismatch_is_bad_digest_and_good_checksums_are_kept() {
     let sha = base64_simd::STANDARD.encode_to_string(sha2::Sha256::digest(&body));
     assert_eq!(streamed.checksum_sha256(), Some(sha.as_str()));
 
-    let up = c
-        .create_multipart_upload()
-        .bucket("bkt")
-        .key("mp")
-        .send()
-        .await
-        .expect("create");
+    let up = c.create_multipart_upload().bucket("bkt").key("mp").send().await.expect("create");
     let id = up.upload_id().expect("id");
     let sha_wrong = base64_simd::STANDARD.encode_to_string([0u8; 32]);
     let e = c
@@ -921,18 +440,8 @@ async fn checksum_mismatch_is_bad_digest_and_good_checksums_are_kept() {
         .await
         .expect_err("bad sha256");
     assert_eq!(code(&e), "BadDigest");
-    let parts = c
-        .list_parts()
-        .bucket("bkt")
-        .key("mp")
-        .upload_id(id)
-        .send()
-        .await
-        .expect("list");
-    assert!(
-        parts.parts().is_empty(),
-        "a part with a bad checksum is not stored"
-    );
+    let parts = c.list_parts().bucket("bkt").key("mp").upload_id(id).send().await.expect("list");
+    assert!(parts.parts().is_empty(), "a part with a bad checksum is not stored");
 }
 
 #[tokio::test]
@@ -940,50 +449,20 @@ async fn signatures_and_presigned_expiry_are_enforced() {
     let dir = tempfile::tempdir().expect("tempdir");
     let h = start(dir.path()).await;
     let c = client(&h);
-    c.create_bucket()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("bucket");
-    c.put_object()
-        .bucket("bkt")
-        .key("clip.mp4")
-        .body(ByteStream::from_static(b"frames"))
-        .send()
-        .await
-        .expect("put");
+    c.create_bucket().bucket("bkt").send().await.expect("bucket");
+    c.put_object().bucket("bkt").key("clip.mp4").body(ByteStream::from_static(b"frames")).send().await.expect("put");
 
     let intruder = client_with(&h, "not-the-secret");
-    let e = intruder
-        .list_buckets()
-        .send()
-        .await
-        .expect_err("wrong secret");
+    let e = intruder.list_buckets().send().await.expect_err("wrong secret");
     assert_eq!(code(&e), "SignatureDoesNotMatch");
 
     let fresh = PresigningConfig::expires_in(Duration::from_secs(300)).expect("presign config");
-    let url = c
-        .get_object()
-        .bucket("bkt")
-        .key("clip.mp4")
-        .presigned(fresh)
-        .await
-        .expect("presign");
+    let url = c.get_object().bucket("bkt").key("clip.mp4").presigned(fresh).await.expect("presign");
     assert_eq!(http_get(url.uri()).await, (200, b"frames".to_vec()));
 
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
-    let stale = PresigningConfig::builder()
-        .start_time(an_hour_ago)
-        .expires_in(Duration::from_secs(60))
-        .build()
-        .expect("config");
-    let url = c
-        .get_object()
-        .bucket("bkt")
-        .key("clip.mp4")
-        .presigned(stale)
-        .await
-        .expect("presign");
+    let stale = PresigningConfig::builder().start_time(an_hour_ago).expires_in(Duration::from_secs(60)).build().expect("config");
+    let url = c.get_object().bucket("bkt").key("clip.mp4").presigned(stale).await.expect("presign");
     let (status, body) = http_get(url.uri()).await;
     assert_eq!(status, 403);
     assert!(String::from_utf8_lossy(&body).contains("AccessDenied"));
@@ -998,25 +477,9 @@ async fn state_survives_a_restart() {
     let (id, etag, creds) = {
         let h = start(dir.path()).await;
         let c = client(&h);
-        c.create_bucket()
-            .bucket("bkt")
-            .send()
-            .await
-            .expect("bucket");
-        c.put_object()
-            .bucket("bkt")
-            .key("kept.txt")
-            .body(ByteStream::from_static(b"still here"))
-            .send()
-            .await
-            .expect("put");
-        let up = c
-            .create_multipart_upload()
-            .bucket("bkt")
-            .key("big.mov")
-            .send()
-            .await
-            .expect("create");
+        c.create_bucket().bucket("bkt").send().await.expect("bucket");
+        c.put_object().bucket("bkt").key("kept.txt").body(ByteStream::from_static(b"still here")).send().await.expect("put");
+        let up = c.create_multipart_upload().bucket("bkt").key("big.mov").send().await.expect("create");
         let id = up.upload_id().expect("id").to_owned();
         let part = c
             .upload_part()
@@ -1040,30 +503,16 @@ async fn state_survives_a_restart() {
 
     let h = start(dir.path()).await;
     assert!(!orphan.exists(), "orphaned data file removed at start");
-    assert_eq!(
-        h.credentials(),
-        &creds,
-        "credentials are per install, not per run"
-    );
+    assert_eq!(h.credentials(), &creds, "credentials are per install, not per run");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(dir.path().join(CREDENTIALS_FILE_NAME))
-            .expect("creds file")
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(dir.path().join(CREDENTIALS_FILE_NAME)).expect("creds file").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     let c = client(&h);
     assert_eq!(get_body(&c, "bkt", "kept.txt").await, b"still here");
-    let parts = c
-        .list_parts()
-        .bucket("bkt")
-        .key("big.mov")
-        .upload_id(&id)
-        .send()
-        .await
-        .expect("parts after restart");
+    let parts = c.list_parts().bucket("bkt").key("big.mov").upload_id(&id).send().await.expect("parts after restart");
     assert_eq!(parts.parts().len(), 1);
     assert_eq!(parts.parts()[0].e_tag(), Some(etag.as_str()));
     let done = c
@@ -1072,9 +521,7 @@ async fn state_survives_a_restart() {
         .key("big.mov")
         .upload_id(&id)
         .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .parts(CompletedPart::builder().part_number(1).e_tag(&etag).build())
-                .build(),
+            CompletedMultipartUpload::builder().parts(CompletedPart::builder().part_number(1).e_tag(&etag).build()).build(),
         )
         .send()
         .await
@@ -1082,27 +529,12 @@ async fn state_survives_a_restart() {
     assert!(done.e_tag().is_some_and(|e| e.ends_with("-1\"")));
     // No algorithm was declared: like S3, the object gets a full-object CRC64NVME, which the SDK
     // validates while reading the body.
-    let got = c
-        .get_object()
-        .bucket("bkt")
-        .key("big.mov")
-        .checksum_mode(ChecksumMode::Enabled)
-        .send()
-        .await
-        .expect("get");
+    let got = c.get_object().bucket("bkt").key("big.mov").checksum_mode(ChecksumMode::Enabled).send().await.expect("get");
     let mut crc64 = crc64fast_nvme::Digest::new();
     crc64.write(&bytes(2048, 5));
     let expected = base64_simd::STANDARD.encode_to_string(crc64.sum64().to_be_bytes());
     assert_eq!(got.checksum_crc64_nvme(), Some(expected.as_str()));
-    assert_eq!(
-        got.body
-            .collect()
-            .await
-            .expect("validated body")
-            .into_bytes()
-            .as_ref(),
-        bytes(2048, 5).as_slice()
-    );
+    assert_eq!(got.body.collect().await.expect("validated body").into_bytes().as_ref(), bytes(2048, 5).as_slice());
 }
 
 #[tokio::test]
@@ -1111,23 +543,10 @@ async fn put_publishes_an_object_created_event() {
     let h = start(dir.path()).await;
     let mut events = h.subscribe();
     let c = client(&h);
-    c.create_bucket()
-        .bucket("watch")
-        .send()
-        .await
-        .expect("bucket");
-    c.put_object()
-        .bucket("watch")
-        .key("inputs/a/clip.mov")
-        .body(ByteStream::from_static(b"12345"))
-        .send()
-        .await
-        .expect("put");
+    c.create_bucket().bucket("watch").send().await.expect("bucket");
+    c.put_object().bucket("watch").key("inputs/a/clip.mov").body(ByteStream::from_static(b"12345")).send().await.expect("put");
     let e = events.recv().await.expect("event");
-    assert_eq!(
-        (e.bucket.as_str(), e.key.as_str(), e.size_bytes),
-        ("watch", "inputs/a/clip.mov", 5)
-    );
+    assert_eq!((e.bucket.as_str(), e.key.as_str(), e.size_bytes), ("watch", "inputs/a/clip.mov", 5));
     assert_eq!(e.etag, hex::encode(md5::Md5::digest(b"12345")));
 }
 
@@ -1136,21 +555,13 @@ async fn refuses_to_bind_beyond_loopback() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = LocalS3Config::new(dir.path());
     config.bind = "0.0.0.0:0".parse().expect("addr");
-    let err = LocalS3::start(config)
-        .await
-        .err()
-        .expect("non-loopback bind is refused");
+    let err = LocalS3::start(config).await.err().expect("non-loopback bind is refused");
     assert!(matches!(err, LocalS3Error::NonLoopbackBind { .. }), "{err}");
     assert_eq!(err.kind(), "non_loopback_bind");
 }
 
 /// Uploads `parts` as a CRC32C multipart upload to `key` and completes it; returns the ETag.
-async fn multipart_object(
-    c: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
-    parts: &[Vec<u8>],
-) -> String {
+async fn multipart_object(c: &aws_sdk_s3::Client, bucket: &str, key: &str, parts: &[Vec<u8>]) -> String {
     let created = c
         .create_multipart_upload()
         .bucket(bucket)
@@ -1173,34 +584,17 @@ async fn multipart_object(
             .send()
             .await
             .expect("upload part");
-        let part = CompletedPart::builder()
-            .part_number(n)
-            .e_tag(out.e_tag().expect("etag"));
-        done = done.parts(
-            part.checksum_crc32_c(out.checksum_crc32_c().expect("crc"))
-                .build(),
-        );
+        let part = CompletedPart::builder().part_number(n).e_tag(out.e_tag().expect("etag"));
+        done = done.parts(part.checksum_crc32_c(out.checksum_crc32_c().expect("crc")).build());
     }
-    let out = c
-        .complete_multipart_upload()
-        .bucket(bucket)
-        .key(key)
-        .upload_id(id)
-        .multipart_upload(done.build())
-        .send()
-        .await;
+    let out = c.complete_multipart_upload().bucket(bucket).key(key).upload_id(id).multipart_upload(done.build()).send().await;
     out.expect("complete").e_tag().expect("etag").to_owned()
 }
 
 /// Data files in bucket `bkt` of the store under `dir`.
 fn data_files(dir: &std::path::Path) -> usize {
     let entries = std::fs::read_dir(dir.join("s3/buckets/bkt/objects")).expect("objects dir");
-    entries
-        .filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "data"))
-        })
-        .count()
+    entries.filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "data"))).count()
 }
 
 #[tokio::test]
@@ -1208,133 +602,37 @@ async fn a_completed_upload_is_its_part_files_read_across_boundaries_and_replace
     let dir = tempfile::tempdir().expect("tempdir");
     let h = start(dir.path()).await;
     let c = client(&h);
-    c.create_bucket()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("bucket");
+    c.create_bucket().bucket("bkt").send().await.expect("bucket");
     let parts = [bytes(5 * MIB, 1), bytes(5 * MIB, 2), bytes(1000, 3)];
     let whole = parts.concat();
     multipart_object(&c, "bkt", "a.mov", &parts).await;
-    assert_eq!(
-        data_files(dir.path()),
-        3,
-        "the parts' files are the object: nothing was concatenated"
-    );
+    assert_eq!(data_files(dir.path()), 3, "the parts' files are the object: nothing was concatenated");
 
     let range = |r: String| c.get_object().bucket("bkt").key("a.mov").range(r).send();
-    for (from, to) in [
-        (5 * MIB - 10, 5 * MIB + 9),
-        (5 * MIB - 5, 10 * MIB + 4),
-        (0, 5 * MIB - 1),
-        (10 * MIB, 10 * MIB + 999),
-    ] {
-        let got = range(format!("bytes={from}-{to}"))
-            .await
-            .expect("range across parts");
-        assert_eq!(
-            got.content_range(),
-            Some(format!("bytes {from}-{to}/{}", whole.len()).as_str())
-        );
-        assert_eq!(
-            got.body
-                .collect()
-                .await
-                .expect("body")
-                .into_bytes()
-                .as_ref(),
-            &whole[from..=to],
-            "{from}-{to}"
-        );
+    for (from, to) in [(5 * MIB - 10, 5 * MIB + 9), (5 * MIB - 5, 10 * MIB + 4), (0, 5 * MIB - 1), (10 * MIB, 10 * MIB + 999)] {
+        let got = range(format!("bytes={from}-{to}")).await.expect("range across parts");
+        assert_eq!(got.content_range(), Some(format!("bytes {from}-{to}/{}", whole.len()).as_str()));
+        assert_eq!(got.body.collect().await.expect("body").into_bytes().as_ref(), &whole[from..=to], "{from}-{to}");
     }
-    let tail = range("bytes=-1500".into())
-        .await
-        .expect("suffix across parts");
-    assert_eq!(
-        tail.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
-        &whole[whole.len() - 1500..]
-    );
-    let third = c
-        .get_object()
-        .bucket("bkt")
-        .key("a.mov")
-        .part_number(3)
-        .send()
-        .await
-        .expect("part 3");
-    assert_eq!(
-        third
-            .body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
-        parts[2].as_slice()
-    );
+    let tail = range("bytes=-1500".into()).await.expect("suffix across parts");
+    assert_eq!(tail.body.collect().await.expect("body").into_bytes().as_ref(), &whole[whole.len() - 1500..]);
+    let third = c.get_object().bucket("bkt").key("a.mov").part_number(3).send().await.expect("part 3");
+    assert_eq!(third.body.collect().await.expect("body").into_bytes().as_ref(), parts[2].as_slice());
 
     // Copies share the files; they outlive the source.
-    c.copy_object()
-        .bucket("bkt")
-        .key("copy.mov")
-        .copy_source("bkt/a.mov")
-        .send()
-        .await
-        .expect("copy");
-    let head = c
-        .head_object()
-        .bucket("bkt")
-        .key("copy.mov")
-        .checksum_mode(ChecksumMode::Enabled)
-        .send()
-        .await
-        .expect("head");
-    assert!(
-        head.checksum_crc32_c().is_some_and(|v| v.ends_with("-3")),
-        "{head:?}"
-    );
-    c.delete_object()
-        .bucket("bkt")
-        .key("a.mov")
-        .send()
-        .await
-        .expect("delete source");
+    c.copy_object().bucket("bkt").key("copy.mov").copy_source("bkt/a.mov").send().await.expect("copy");
+    let head = c.head_object().bucket("bkt").key("copy.mov").checksum_mode(ChecksumMode::Enabled).send().await.expect("head");
+    assert!(head.checksum_crc32_c().is_some_and(|v| v.ends_with("-3")), "{head:?}");
+    c.delete_object().bucket("bkt").key("a.mov").send().await.expect("delete source");
     assert_eq!(get_body(&c, "bkt", "copy.mov").await, whole);
 
     // A GET that began before an overwrite and a delete still serves the version it began with
     // (its later part files are opened after both).
-    let mut reading = c
-        .get_object()
-        .bucket("bkt")
-        .key("copy.mov")
-        .send()
-        .await
-        .expect("get")
-        .body;
+    let mut reading = c.get_object().bucket("bkt").key("copy.mov").send().await.expect("get").body;
     let first = reading.next().await.expect("a first chunk").expect("chunk");
-    c.put_object()
-        .bucket("bkt")
-        .key("copy.mov")
-        .body(ByteStream::from_static(b"new"))
-        .send()
-        .await
-        .expect("overwrite");
-    c.delete_object()
-        .bucket("bkt")
-        .key("copy.mov")
-        .send()
-        .await
-        .expect("delete");
-    let rest = reading
-        .collect()
-        .await
-        .expect("rest of the old version")
-        .into_bytes();
+    c.put_object().bucket("bkt").key("copy.mov").body(ByteStream::from_static(b"new")).send().await.expect("overwrite");
+    c.delete_object().bucket("bkt").key("copy.mov").send().await.expect("delete");
+    let rest = reading.collect().await.expect("rest of the old version").into_bytes();
     assert_eq!([first.as_ref(), rest.as_ref()].concat(), whole);
     drop(h);
 
@@ -1343,33 +641,14 @@ async fn a_completed_upload_is_its_part_files_read_across_boundaries_and_replace
     let dir = tempfile::tempdir().expect("tempdir");
     let h = start(dir.path()).await;
     let c = client(&h);
-    c.create_bucket()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("bucket");
+    c.create_bucket().bucket("bkt").send().await.expect("bucket");
     multipart_object(&c, "bkt", "b.mov", &parts).await;
     let second = [bytes(5 * MIB, 4), bytes(10, 5)];
     let etag = multipart_object(&c, "bkt", "b.mov", &second).await;
-    assert_eq!(
-        data_files(dir.path()),
-        2,
-        "the first version's three files are gone"
-    );
-    c.put_object()
-        .bucket("bkt")
-        .key("b.mov")
-        .body(ByteStream::from_static(b"small"))
-        .send()
-        .await
-        .expect("put over");
+    assert_eq!(data_files(dir.path()), 2, "the first version's three files are gone");
+    c.put_object().bucket("bkt").key("b.mov").body(ByteStream::from_static(b"small")).send().await.expect("put over");
     assert_eq!(data_files(dir.path()), 1);
-    c.delete_object()
-        .bucket("bkt")
-        .key("b.mov")
-        .send()
-        .await
-        .expect("delete");
+    c.delete_object().bucket("bkt").key("b.mov").send().await.expect("delete");
     assert_eq!(data_files(dir.path()), 0);
 
     // A multipart object survives a restart (its part files are referenced, not swept).
@@ -1378,25 +657,9 @@ async fn a_completed_upload_is_its_part_files_read_across_boundaries_and_replace
     h.shutdown().await;
     let h = start(dir.path()).await;
     let c = client(&h);
-    let head = c
-        .head_object()
-        .bucket("bkt")
-        .key("kept.mov")
-        .send()
-        .await
-        .expect("head after restart");
+    let head = c.head_object().bucket("bkt").key("kept.mov").send().await.expect("head after restart");
     assert_eq!(head.e_tag(), Some(kept.as_str()));
     assert_eq!(get_body(&c, "bkt", "kept.mov").await, whole);
-    let r = c
-        .get_object()
-        .bucket("bkt")
-        .key("kept.mov")
-        .range("bytes=5242870-5242889")
-        .send()
-        .await
-        .expect("range");
-    assert_eq!(
-        r.body.collect().await.expect("body").into_bytes().as_ref(),
-        &whole[5 * MIB - 10..5 * MIB + 10]
-    );
+    let r = c.get_object().bucket("bkt").key("kept.mov").range("bytes=5242870-5242889").send().await.expect("range");
+    assert_eq!(r.body.collect().await.expect("body").into_bytes().as_ref(), &whole[5 * MIB - 10..5 * MIB + 10]);
 }

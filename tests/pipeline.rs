@@ -14,23 +14,12 @@ use vodstudio::local::LocalHost;
 const BIN: &str = env!("CARGO_BIN_EXE_vodstudio");
 
 fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("vodstudio-pipeline-")
-        .tempdir()
-        .unwrap()
+    tempfile::Builder::new().prefix("vodstudio-pipeline-").tempdir().unwrap()
 }
 
 fn ffmpeg(args: &[&str]) {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new("ffmpeg").args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"]).args(args).output().unwrap();
+    assert!(out.status.success(), "ffmpeg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// A short testsrc2 clip (`size` WxH) with a tone, or without audio.
@@ -42,14 +31,7 @@ fn clip(dir: &Path, name: &str, size: &str, secs: u32, audio: bool, extra: &[&st
     if audio {
         args.extend(["-f", "lavfi", "-i", &a, "-c:a", "aac", "-shortest"]);
     }
-    args.extend([
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-    ]);
+    args.extend(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]);
     args.extend(extra);
     args.push(p.to_str().unwrap());
     ffmpeg(&args);
@@ -65,12 +47,7 @@ fn vs(data: &Path) -> Command {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("DBUS_SESSION_BUS_ADDRESS");
     for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_")
-            && !matches!(
-                k.as_str(),
-                "AWS_CONFIG_FILE" | "AWS_SHARED_CREDENTIALS_FILE" | "AWS_EC2_METADATA_DISABLED"
-            )
-        {
+        if k.starts_with("AWS_") && !matches!(k.as_str(), "AWS_CONFIG_FILE" | "AWS_SHARED_CREDENTIALS_FILE" | "AWS_EC2_METADATA_DISABLED") {
             c.env_remove(k);
         }
     }
@@ -101,67 +78,38 @@ fn wait_until(data: &Path, what: &str, cond: impl Fn(&[Value]) -> bool) -> Vec<V
         if cond(&s) {
             return s;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "never reached: {what}; queue: {s:#?}"
-        );
+        assert!(start.elapsed() < Duration::from_secs(300), "never reached: {what}; queue: {s:#?}");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 fn ffprobe_size(file: &Path) -> (u64, u64) {
     let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=width,height",
-            "-of",
-            "json",
-        ])
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "json"])
         .arg(file)
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (
-        v["streams"][0]["width"].as_u64().unwrap(),
-        v["streams"][0]["height"].as_u64().unwrap(),
-    )
+    (v["streams"][0]["width"].as_u64().unwrap(), v["streams"][0]["height"].as_u64().unwrap())
 }
 
 /// The local backend of `data` (started in this process, the CLI having exited) and its clients.
 async fn backend(data: &Path) -> (LocalHost, Backend) {
     let host = LocalHost::start_or_join(data).await.unwrap();
-    let b = Backend::connect(&Settings::default(), Some(&host.endpoints))
-        .await
-        .unwrap();
+    let b = Backend::connect(&Settings::default(), Some(&host.endpoints)).await.unwrap();
     (host, b)
 }
 
 async fn download(b: &Backend, url: &str, to: &Path) {
     let (bucket, key) = url.strip_prefix("s3://").unwrap().split_once('/').unwrap();
-    let obj =
-        b.s3.get_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .unwrap();
+    let obj = b.s3.get_object().bucket(bucket).key(key).send().await.unwrap();
     let bytes = obj.body.collect().await.unwrap().into_bytes();
     std::fs::write(to, bytes).unwrap();
 }
 
 /// Jobs on the local MediaConvert whose input is under `inputs/<asset>/`.
 async fn jobs_for(b: &Backend, asset: &str) -> usize {
-    let out = b
-        .mediaconvert
-        .list_jobs()
-        .max_results(20)
-        .send()
-        .await
-        .unwrap();
+    let out = b.mediaconvert.list_jobs().max_results(20).send().await.unwrap();
     out.jobs()
         .iter()
         .filter(|j| {
@@ -182,40 +130,21 @@ async fn a_folder_of_mixed_media_ends_as_renditions_or_clear_refusals() {
     clip(&media, "landscape.MP4", "1280x720", 2, true, &["-f", "mp4"]);
     clip(&media.join("sub"), "phone.mov", "720x1280", 2, true, &[]);
     clip(&media, "small.mkv", "854x480", 2, true, &[]);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=duration=2",
-        "-c:a",
-        "libmp3lame",
-        media.join("voice.mp3").to_str().unwrap(),
-    ]);
+    ffmpeg(&["-f", "lavfi", "-i", "sine=duration=2", "-c:a", "libmp3lame", media.join("voice.mp3").to_str().unwrap()]);
     std::fs::write(media.join("notes.txt"), "not a video").unwrap();
     std::fs::write(media.join("fake.mp4"), "not a video either").unwrap();
 
-    let out = vs(&data)
-        .args(["process", "--json"])
-        .arg(&media)
-        .output()
-        .unwrap();
+    let out = vs(&data).args(["process", "--json"]).arg(&media).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     // A skipped file makes the one-shot command report failure, after the others are done.
     assert!(!out.status.success());
-    assert!(
-        stderr.contains("fake.mp4") && stderr.contains("vodstudio takes video and audio files"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("fake.mp4") && stderr.contains("vodstudio takes video and audio files"), "{stderr}");
     assert!(stderr.contains("notes.txt"), "{stderr}");
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["complete"], 4, "{summary} {stderr}");
 
     let assets = status(&data);
-    assert_eq!(
-        assets.len(),
-        4,
-        "non-media files are not queued: {assets:#?}"
-    );
+    assert_eq!(assets.len(), 4, "non-media files are not queued: {assets:#?}");
     let (host, b) = backend(&data).await;
     let work = dir.path().join("dl");
     std::fs::create_dir_all(&work).unwrap();
@@ -223,26 +152,11 @@ async fn a_folder_of_mixed_media_ends_as_renditions_or_clear_refusals() {
         assert_eq!(a["state"], "complete", "{a:#}");
         let id = a["id"].as_str().unwrap();
         let name = a["source_name"].as_str().unwrap();
-        let files: Vec<&str> = a["outputs"]["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["url"].as_str().unwrap())
-            .collect();
-        assert!(
-            files
-                .iter()
-                .all(|f| f.starts_with(&format!("s3://vodstudio-media/{id}/"))),
-            "{files:?}"
-        );
+        let files: Vec<&str> = a["outputs"]["files"].as_array().unwrap().iter().map(|f| f["url"].as_str().unwrap()).collect();
+        assert!(files.iter().all(|f| f.starts_with(&format!("s3://vodstudio-media/{id}/"))), "{files:?}");
         // The metadata JSON beside the outputs.
         let meta = work.join(format!("{id}.json"));
-        download(
-            &b,
-            &format!("s3://vodstudio-media/{id}/metadata.json"),
-            &meta,
-        )
-        .await;
+        download(&b, &format!("s3://vodstudio-media/{id}/metadata.json"), &meta).await;
         let meta: Value = serde_json::from_slice(&std::fs::read(&meta).unwrap()).unwrap();
         assert_eq!(meta["asset_id"], id);
         assert_eq!(meta["source"]["name"], name);
@@ -257,40 +171,18 @@ async fn a_folder_of_mixed_media_ends_as_renditions_or_clear_refusals() {
             .map(|r| r["height_px"].as_u64().unwrap())
             .collect();
         match name {
-            "landscape.MP4" => {
-                assert_eq!(heights, [360, 540, 720], "no rung above the 720p source")
-            }
-            "small.mkv" => assert_eq!(
-                heights,
-                [360],
-                "480p source: only the 360p rung is not above it"
-            ),
-            "phone.mov" => assert_eq!(
-                heights,
-                [640, 960, 1280],
-                "portrait: laddered by the short side"
-            ),
-            "voice.mp3" => assert!(
-                heights.is_empty() && rungs.iter().all(|r| r["kind"] == "audio"),
-                "{rungs:?}"
-            ),
+            "landscape.MP4" => assert_eq!(heights, [360, 540, 720], "no rung above the 720p source"),
+            "small.mkv" => assert_eq!(heights, [360], "480p source: only the 360p rung is not above it"),
+            "phone.mov" => assert_eq!(heights, [640, 960, 1280], "portrait: laddered by the short side"),
+            "voice.mp3" => assert!(heights.is_empty() && rungs.iter().all(|r| r["kind"] == "audio"), "{rungs:?}"),
             other => panic!("unexpected asset {other}"),
         }
-        for r in rungs
-            .iter()
-            .filter(|r| r["group_type"] == "HLS_GROUP_SETTINGS" && r["kind"] == "video")
-        {
+        for r in rungs.iter().filter(|r| r["group_type"] == "HLS_GROUP_SETTINGS" && r["kind"] == "video") {
             let modifier = r["name_modifier"].as_str().unwrap();
-            let seg = files
-                .iter()
-                .find(|f| f.contains(&format!("{modifier}_")) && f.ends_with(".ts"))
-                .unwrap_or_else(|| panic!("no segment for {modifier} in {files:?}"));
+            let seg = files.iter().find(|f| f.contains(&format!("{modifier}_")) && f.ends_with(".ts")).unwrap_or_else(|| panic!("no segment for {modifier} in {files:?}"));
             let local = work.join(format!("{id}{modifier}.ts"));
             download(&b, seg, &local).await;
-            let want = (
-                r["width_px"].as_u64().unwrap(),
-                r["height_px"].as_u64().unwrap(),
-            );
+            let want = (r["width_px"].as_u64().unwrap(), r["height_px"].as_u64().unwrap());
             assert_eq!(ffprobe_size(&local), want, "{name} {modifier}");
         }
     }
@@ -301,37 +193,15 @@ async fn a_folder_of_mixed_media_ends_as_renditions_or_clear_refusals() {
 fn big_clip(dir: &Path) -> PathBuf {
     let p = dir.join("big.mp4");
     ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "nullsrc=size=640x360:rate=25:duration=2,geq=random(1)*255:128:128",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=duration=2",
-        "-c:a",
-        "aac",
-        "-shortest",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-qp",
-        "0",
-        "-pix_fmt",
-        "yuv420p",
-        p.to_str().unwrap(),
+        "-f", "lavfi", "-i", "nullsrc=size=640x360:rate=25:duration=2,geq=random(1)*255:128:128",
+        "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", "-shortest",
+        "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", p.to_str().unwrap(),
     ]);
     p
 }
 
 fn spawn_run(data: &Path) -> std::process::Child {
-    vs(data)
-        .arg("run")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+    vs(data).arg("run").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -340,35 +210,22 @@ async fn kill_9_during_upload_and_during_tracking_gives_exactly_one_job() {
     let data = dir.path().join("data");
     let src = big_clip(dir.path());
     let size = std::fs::metadata(&src).unwrap().len();
-    assert!(
-        size > 8 << 20,
-        "the source must span several parts ({size} bytes)"
-    );
+    assert!(size > 8 << 20, "the source must span several parts ({size} bytes)");
     // Slow uploads so the kill lands mid-upload.
     run_ok(vs(&data).args(["settings", "set", &format!("bandwidth-limit={}", size / 4)]));
     run_ok(vs(&data).arg("add").arg(&src));
 
     let mut run = spawn_run(&data);
-    wait_until(&data, "upload under way", |s| {
-        s[0]["state"] == "uploading" && s[0]["bytes_done"].as_u64().unwrap() > 0
-    });
+    wait_until(&data, "upload under way", |s| s[0]["state"] == "uploading" && s[0]["bytes_done"].as_u64().unwrap() > 0);
     run.kill().unwrap();
     run.wait().unwrap();
     let s = status(&data);
-    assert_eq!(
-        s[0]["state"], "uploading",
-        "the state at the kill stays: {s:#?}"
-    );
+    assert_eq!(s[0]["state"], "uploading", "the state at the kill stays: {s:#?}");
 
     // Faster now; kill again once the job is being tracked.
     run_ok(vs(&data).args(["settings", "set", "bandwidth-limit=none"]));
     let mut run = spawn_run(&data);
-    wait_until(&data, "job submitted", |s| {
-        matches!(
-            s[0]["state"].as_str(),
-            Some("submitted" | "transcoding" | "complete")
-        )
-    });
+    wait_until(&data, "job submitted", |s| matches!(s[0]["state"].as_str(), Some("submitted" | "transcoding" | "complete")));
     run.kill().unwrap();
     run.wait().unwrap();
 
@@ -378,19 +235,10 @@ async fn kill_9_during_upload_and_during_tracking_gives_exactly_one_job() {
     let s = status(&data);
     let id = s[0]["id"].as_str().unwrap();
     let (host, b) = backend(&data).await;
-    assert_eq!(
-        jobs_for(&b, id).await,
-        1,
-        "kill -9 twice, still exactly one job"
-    );
+    assert_eq!(jobs_for(&b, id).await, 1, "kill -9 twice, still exactly one job");
     // The source on S3 is the file, byte for byte.
     let got = dir.path().join("got.mp4");
-    download(
-        &b,
-        &format!("s3://vodstudio-watch/inputs/{id}/big.mp4"),
-        &got,
-    )
-    .await;
+    download(&b, &format!("s3://vodstudio-watch/inputs/{id}/big.mp4"), &got).await;
     assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&src).unwrap());
     host.shutdown().await;
 }
@@ -413,11 +261,7 @@ fn read_env(child: &mut std::process::Child) -> Vec<(String, String)> {
 
 /// Picks a free port on 127.0.0.1 (released before use; the test binds it right after).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -431,16 +275,7 @@ async fn work_added_while_the_backend_is_down_completes_once_it_is_up() {
         vs(&data)
             .args(["local", "serve", "--data"])
             .arg(&server_data)
-            .args([
-                "--s3-port",
-                &s3_port.to_string(),
-                "--mediaconvert-port",
-                &mc_port.to_string(),
-                "--bucket",
-                "watch",
-                "--bucket",
-                "media",
-            ])
+            .args(["--s3-port", &s3_port.to_string(), "--mediaconvert-port", &mc_port.to_string(), "--bucket", "watch", "--bucket", "media"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -472,15 +307,8 @@ async fn work_added_while_the_backend_is_down_completes_once_it_is_up() {
     for (k, v) in &env {
         run.env(k, v);
     }
-    let run = run
-        .args(["run", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let s = wait_until(&data, "waiting for the network", |s| {
-        s[0]["waiting"].is_string()
-    });
+    let run = run.args(["run", "--json"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let s = wait_until(&data, "waiting for the network", |s| s[0]["waiting"].is_string());
     assert_eq!(s[0]["state"], "probed", "{s:#?}");
 
     // The backend comes back; the queue completes by itself.
@@ -492,10 +320,7 @@ async fn work_added_while_the_backend_is_down_completes_once_it_is_up() {
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["complete"], 1, "{summary}");
     let s = status(&data);
-    assert!(
-        s[0]["waiting"].is_null() && s[0]["state"] == "complete",
-        "{s:#?}"
-    );
+    assert!(s[0]["waiting"].is_null() && s[0]["state"] == "complete", "{s:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -505,40 +330,17 @@ async fn watch_folder_mode_uploads_then_finds_and_tracks_the_bucket_job() {
     let mut server = vs(&data)
         .args(["local", "serve", "--data"])
         .arg(dir.path().join("server"))
-        .args([
-            "--bucket",
-            "watch",
-            "--bucket",
-            "media",
-            "--watch-bucket",
-            "watch",
-            "--media-bucket",
-            "media",
-        ])
+        .args(["--bucket", "watch", "--bucket", "media", "--watch-bucket", "watch", "--media-bucket", "media"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let env = read_env(&mut server);
     let get = |k: &str| env.iter().find(|(n, _)| n == k).unwrap().1.clone();
-    run_ok(
-        vs(&data)
-            .args([
-                "settings",
-                "set",
-                "profile=aws",
-                "region=us-east-1",
-                "watch-bucket=watch",
-                "mode=watch-folder",
-            ])
-            .args([
-                format!("s3-endpoint={}", get("AWS_ENDPOINT_URL_S3")),
-                format!(
-                    "mediaconvert-endpoint={}",
-                    get("AWS_ENDPOINT_URL_MEDIACONVERT")
-                ),
-            ]),
-    );
+    run_ok(vs(&data).args(["settings", "set", "profile=aws", "region=us-east-1", "watch-bucket=watch", "mode=watch-folder"]).args([
+        format!("s3-endpoint={}", get("AWS_ENDPOINT_URL_S3")),
+        format!("mediaconvert-endpoint={}", get("AWS_ENDPOINT_URL_MEDIACONVERT")),
+    ]));
     let src = clip(dir.path(), "watched.mp4", "640x360", 2, true, &[]);
     let mut process = vs(&data);
     for (k, v) in &env {
@@ -566,10 +368,7 @@ async fn watch_folder_mode_uploads_then_finds_and_tracks_the_bucket_job() {
     let job = &jobs.jobs()[0];
     assert_eq!(job.id(), Some(job_id));
     let input = job.settings().unwrap().inputs()[0].file_input().unwrap();
-    assert!(
-        input.starts_with("s3://watch/inputs/") && input.ends_with("/watched.mp4"),
-        "{input}"
-    );
+    assert!(input.starts_with("s3://watch/inputs/") && input.ends_with("/watched.mp4"), "{input}");
     server.kill().unwrap();
     server.wait().unwrap();
 }
@@ -584,15 +383,8 @@ async fn cancel_stops_an_upload_and_retry_finishes_the_asset() {
     run_ok(vs(&data).arg("add").arg(&src));
     let id = status(&data)[0]["id"].as_str().unwrap().to_owned();
 
-    let run = vs(&data)
-        .args(["run", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_until(&data, "upload under way", |s| {
-        s[0]["state"] == "uploading" && s[0]["bytes_done"].as_u64().unwrap() > 0
-    });
+    let run = vs(&data).args(["run", "--json"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    wait_until(&data, "upload under way", |s| s[0]["state"] == "uploading" && s[0]["bytes_done"].as_u64().unwrap() > 0);
     run_ok(vs(&data).args(["cancel", &id[..5]]));
     let out = run.wait_with_output().unwrap();
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -602,12 +394,7 @@ async fn cancel_stops_an_upload_and_retry_finishes_the_asset() {
     {
         // The partial upload is gone from the server too.
         let (host, b) = backend(&data).await;
-        let ups =
-            b.s3.list_multipart_uploads()
-                .bucket("vodstudio-watch")
-                .send()
-                .await
-                .unwrap();
+        let ups = b.s3.list_multipart_uploads().bucket("vodstudio-watch").send().await.unwrap();
         assert!(ups.uploads().is_empty(), "{:?}", ups.uploads());
         host.shutdown().await;
     }
@@ -615,19 +402,13 @@ async fn cancel_stops_an_upload_and_retry_finishes_the_asset() {
     // Cancel of a finished asset says so; retry sends it through again.
     run_ok(vs(&data).args(["settings", "set", "bandwidth-limit=none"]));
     let again = vs(&data).args(["cancel", &id]).output().unwrap();
-    assert!(
-        !again.status.success()
-            && String::from_utf8_lossy(&again.stderr).contains("already canceled")
-    );
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already canceled"));
     run_ok(vs(&data).args(["retry", &id]));
     let out = run_ok(vs(&data).args(["run", "--json"]));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["complete"], 1, "{summary}");
     let s = status(&data);
-    assert_eq!(
-        (s[0]["state"].as_str(), s[0]["job_attempt"].as_u64()),
-        (Some("complete"), Some(1))
-    );
+    assert_eq!((s[0]["state"].as_str(), s[0]["job_attempt"].as_u64()), (Some("complete"), Some(1)));
 }
 
 #[tokio::test(flavor = "multi_thread")]

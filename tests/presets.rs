@@ -5,6 +5,7 @@
 
 mod common;
 
+
 use common::{ok, tempdir, vodstudio};
 use serde_json::{json, Value};
 use vodstudio::presets::{self, Preset, PresetError, PresetSource};

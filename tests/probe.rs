@@ -17,23 +17,13 @@ fn landscape_mp4_reports_container_streams_and_audio() {
     assert_eq!(m.kind, MediaKind::Video);
     assert_eq!(m.container, "mp4");
     assert!(m.format_name.contains("mp4"));
-    assert!(
-        close(m.duration_s.unwrap(), 10.0, 0.1),
-        "{:?}",
-        m.duration_s
-    );
-    assert_eq!(
-        m.size_bytes,
-        std::fs::metadata(media("landscape.mp4")).unwrap().len()
-    );
+    assert!(close(m.duration_s.unwrap(), 10.0, 0.1), "{:?}", m.duration_s);
+    assert_eq!(m.size_bytes, std::fs::metadata(media("landscape.mp4")).unwrap().len());
     assert!(m.bit_rate_bps.unwrap() > 100_000);
     let (vs, v) = m.video().unwrap();
     assert_eq!(vs.codec, "h264");
     assert!(vs.profile.is_some());
-    assert_eq!(
-        (v.width, v.height, v.display_width, v.display_height),
-        (1280, 720, 1280, 720)
-    );
+    assert_eq!((v.width, v.height, v.display_width, v.display_height), (1280, 720, 1280, 720));
     assert_eq!(v.rotation_deg, 0);
     assert_eq!(v.fps_avg, Some(30.0));
     assert_eq!(v.fps_nominal, Some(30.0));
@@ -54,25 +44,13 @@ fn rotated_phone_video_reports_display_size_after_rotation() {
     let m = probe(&media("portrait.mp4")).unwrap();
     let (_, v) = m.video().unwrap();
     assert_eq!((v.width, v.height), (1280, 720), "coded size is as stored");
-    assert_eq!(
-        (v.display_width, v.display_height),
-        (720, 1280),
-        "shown portrait"
-    );
-    assert!(
-        v.rotation_deg == 90 || v.rotation_deg == 270,
-        "{}",
-        v.rotation_deg
-    );
+    assert_eq!((v.display_width, v.display_height), (720, 1280), "shown portrait");
+    assert!(v.rotation_deg == 90 || v.rotation_deg == 270, "{}", v.rotation_deg);
 }
 
 #[test]
 fn odd_dimensions_are_reported_exactly() {
-    let (_, v) = probe(&media("odd.mp4"))
-        .unwrap()
-        .video()
-        .map(|(s, v)| (s.clone(), v.clone()))
-        .unwrap();
+    let (_, v) = probe(&media("odd.mp4")).unwrap().video().map(|(s, v)| (s.clone(), v.clone())).unwrap();
     assert_eq!((v.width, v.height), (853, 481));
     assert_eq!(v.pixel_format.as_deref(), Some("yuv444p"));
 }
@@ -81,11 +59,7 @@ fn odd_dimensions_are_reported_exactly() {
 fn variable_frame_rate_is_flagged_and_constant_is_not() {
     let m = probe(&media("vfr.mp4")).unwrap();
     let (_, v) = m.video().unwrap();
-    assert!(
-        v.variable_frame_rate,
-        "avg {:?} nominal {:?}",
-        v.fps_avg, v.fps_nominal
-    );
+    assert!(v.variable_frame_rate, "avg {:?} nominal {:?}", v.fps_avg, v.fps_nominal);
     assert!(v.fps_avg.unwrap() < v.fps_nominal.unwrap());
     let m = probe(&media("short.mp4")).unwrap();
     assert!(!m.video().unwrap().1.variable_frame_rate);
@@ -94,18 +68,12 @@ fn variable_frame_rate_is_flagged_and_constant_is_not() {
 #[test]
 fn audio_only_files_are_kind_audio() {
     let mp3 = probe(&media("audio.mp3")).unwrap();
-    assert_eq!(
-        (mp3.kind, mp3.container.as_str()),
-        (MediaKind::Audio, "mp3")
-    );
+    assert_eq!((mp3.kind, mp3.container.as_str()), (MediaKind::Audio, "mp3"));
     assert!(mp3.video().is_none());
     assert_eq!(mp3.audio().unwrap().1.channels, 2);
     assert!(close(mp3.duration_s.unwrap(), 5.0, 0.1));
     let wav = probe(&media("audio.wav")).unwrap();
-    assert_eq!(
-        (wav.kind, wav.container.as_str()),
-        (MediaKind::Audio, "wav")
-    );
+    assert_eq!((wav.kind, wav.container.as_str()), (MediaKind::Audio, "wav"));
     assert_eq!(wav.streams[0].codec, "pcm_s16le");
 }
 
@@ -116,11 +84,7 @@ fn surround_audio_reports_its_layout() {
     assert_eq!(m.container, "m4a");
     let (_, a) = m.audio().unwrap();
     assert_eq!(a.channels, 6);
-    assert!(
-        a.channel_layout.as_deref().unwrap().starts_with("5.1"),
-        "{:?}",
-        a.channel_layout
-    );
+    assert!(a.channel_layout.as_deref().unwrap().starts_with("5.1"), "{:?}", a.channel_layout);
 }
 
 #[test]
@@ -139,14 +103,8 @@ fn hdr10_and_hlg_are_detected_with_bit_depth() {
 #[test]
 fn subtitle_streams_and_their_languages_are_listed() {
     let m = probe(&media("subs.mkv")).unwrap();
-    assert_eq!(
-        m.subtitle_languages(),
-        vec!["fra".to_string(), "ger".to_string()]
-    );
-    assert!(m
-        .streams
-        .iter()
-        .any(|s| matches!(s.details, StreamDetails::Subtitle) && s.codec == "subrip"));
+    assert_eq!(m.subtitle_languages(), vec!["fra".to_string(), "ger".to_string()]);
+    assert!(m.streams.iter().any(|s| matches!(s.details, StreamDetails::Subtitle) && s.codec == "subrip"));
 }
 
 #[test]
@@ -177,9 +135,6 @@ fn bad_inputs_get_a_typed_error_that_names_the_file() {
     for (path, kind) in cases {
         let err: MediaError = probe(&path).expect_err(&format!("{} should fail", path.display()));
         assert_eq!(err.kind(), kind, "{}: {err}", path.display());
-        assert!(
-            err.to_string().contains(&path.display().to_string()),
-            "message names the file: {err}"
-        );
+        assert!(err.to_string().contains(&path.display().to_string()), "message names the file: {err}");
     }
 }

@@ -23,19 +23,14 @@ async fn capture_one(listener: tokio::net::TcpListener) -> (String, Vec<u8>) {
     let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
     let len: usize = head
         .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-length:")
-                .map(|v| v.trim().parse().unwrap())
-        })
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
         .expect("content-length");
     while buf.len() < head_end + len {
         let n = sock.read(&mut chunk).await.unwrap();
         buf.extend_from_slice(&chunk[..n]);
     }
     let body = buf[head_end..head_end + len].to_vec();
-    let answer =
-        r#"{"job":{"id":"1700000000000-abcdef","role":"r","settings":{},"status":"SUBMITTED"}}"#;
+    let answer = r#"{"job":{"id":"1700000000000-abcdef","role":"r","settings":{},"status":"SUBMITTED"}}"#;
     let resp = format!(
         "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
         answer.len()
@@ -53,10 +48,7 @@ async fn create_job_sends_every_key_of_the_template() {
         endpoint_url: Some(url),
         region: Some("us-east-1".into()),
         profile: None,
-        credentials: Some(StaticCredentials {
-            access_key_id: "AKIDTEST".into(),
-            secret_access_key: "secret".into(),
-        }),
+        credentials: Some(StaticCredentials { access_key_id: "AKIDTEST".into(), secret_access_key: "secret".into() }),
     })
     .await;
 
@@ -83,29 +75,17 @@ async fn create_job_sends_every_key_of_the_template() {
             }]
         }
     });
-    let job_id = vodstudio::jobs::create_job(&client, &body, "vodstudio-token-1")
-        .await
-        .unwrap();
+    let job_id = vodstudio::jobs::create_job(&client, &body, "vodstudio-token-1").await.unwrap();
     assert_eq!(job_id, "1700000000000-abcdef");
 
     let (head, sent) = server.await.unwrap();
     assert!(head.starts_with("POST /2017-08-29/jobs "), "{head}");
-    assert!(
-        head.to_ascii_lowercase()
-            .contains("authorization: aws4-hmac-sha256"),
-        "the request is signed: {head}"
-    );
+    assert!(head.to_ascii_lowercase().contains("authorization: aws4-hmac-sha256"), "the request is signed: {head}");
     let sent: Value = serde_json::from_slice(&sent).unwrap();
     let mut expected = vodstudio::jobs::to_wire(&body);
     expected["clientRequestToken"] = json!("vodstudio-token-1");
     assert_eq!(sent, expected, "the wire body is the template, key for key");
-    assert_eq!(
-        sent["settings"]["futureSettingNoSdkKnows"]["nestedNewKey"][2]["deeper"],
-        true
-    );
+    assert_eq!(sent["settings"]["futureSettingNoSdkKnows"]["nestedNewKey"][2]["deeper"], true);
     assert_eq!(sent["userMetadata"]["Title"], "Trip to the sea");
-    assert_eq!(
-        sent["settings"]["inputs"][0]["audioSelectors"]["Audio Selector 1"]["defaultSelection"],
-        "DEFAULT"
-    );
+    assert_eq!(sent["settings"]["inputs"][0]["audioSelectors"]["Audio Selector 1"]["defaultSelection"], "DEFAULT");
 }

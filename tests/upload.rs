@@ -8,17 +8,15 @@ mod common_s3;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use std::time::Duration;
 use tokio::process::Command;
+use std::time::Duration;
 
 use common_s3::{bytes, client, get_body, start, MIB};
 use tokio::sync::watch;
 use vodstudio::config::{s3_client, S3ClientSettings, StaticCredentials};
 use vodstudio::local::s3::{LocalS3, LocalS3Config, LocalS3Handle};
 use vodstudio::queue::{Store, UploadState};
-use vodstudio::upload::{
-    UploadControl, UploadError, UploadOptions, UploadProgress, UploadRequest, Uploader,
-};
+use vodstudio::upload::{UploadControl, UploadError, UploadOptions, UploadProgress, UploadRequest, Uploader};
 
 const BUCKET: &str = "watch";
 const PART: u64 = 5 * 1024 * 1024;
@@ -32,12 +30,7 @@ impl Env {
     async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let server = start(&dir.path().join("s3")).await;
-        client(&server)
-            .create_bucket()
-            .bucket(BUCKET)
-            .send()
-            .await
-            .unwrap();
+        client(&server).create_bucket().bucket(BUCKET).send().await.unwrap();
         Self { dir, server }
     }
 
@@ -49,8 +42,7 @@ impl Env {
             profile: None,
             credentials: Some(StaticCredentials {
                 access_key_id: c.access_key_id.clone(),
-                secret_access_key: secret
-                    .map_or_else(|| c.secret_access_key.clone(), str::to_string),
+                secret_access_key: secret.map_or_else(|| c.secret_access_key.clone(), str::to_string),
             }),
         }
     }
@@ -68,32 +60,17 @@ impl Env {
     }
 
     async fn open_multipart_uploads(&self) -> usize {
-        let out = client(&self.server)
-            .list_multipart_uploads()
-            .bucket(BUCKET)
-            .send()
-            .await
-            .unwrap();
+        let out = client(&self.server).list_multipart_uploads().bucket(BUCKET).send().await.unwrap();
         out.uploads().len()
     }
 }
 
 fn request(file: &Path, key: &str) -> UploadRequest {
-    UploadRequest {
-        file: file.to_path_buf(),
-        bucket: BUCKET.into(),
-        key: key.into(),
-        content_type: Some("video/mp4".into()),
-        metadata: vec![],
-    }
+    UploadRequest { file: file.to_path_buf(), bucket: BUCKET.into(), key: key.into(), content_type: Some("video/mp4".into()), metadata: vec![] }
 }
 
 fn opts() -> UploadOptions {
-    UploadOptions {
-        concurrency: 3,
-        bandwidth_limit_bytes_per_s: None,
-        part_size_bytes: Some(PART),
-    }
+    UploadOptions { concurrency: 3, bandwidth_limit_bytes_per_s: None, part_size_bytes: Some(PART) }
 }
 
 /// Uploads at a capped rate and pauses once `parts` parts are confirmed: a real half-done upload.
@@ -109,11 +86,7 @@ async fn upload_then_pause(up: &Uploader, req: &UploadRequest, parts: u32) {
             }
         }
     });
-    let slow = UploadOptions {
-        concurrency: 1,
-        bandwidth_limit_bytes_per_s: Some(40 * MIB as u64),
-        ..opts()
-    };
+    let slow = UploadOptions { concurrency: 1, bandwidth_limit_bytes_per_s: Some(40 * MIB as u64), ..opts() };
     let err = up.upload(req, &slow, &control, &tx).await.unwrap_err();
     watcher.await.unwrap();
     assert!(matches!(err, UploadError::Paused), "{err}");
@@ -125,38 +98,15 @@ async fn upload_is_byte_identical_with_progress_and_no_leftovers() {
     let file = env.file("trip.mp4", 23 * MIB + 123, 1);
     let up = env.uploader().await;
     let (tx, rx) = watch::channel(UploadProgress::default());
-    let out = up
-        .upload(
-            &request(&file, "inputs/a/trip.mp4"),
-            &opts(),
-            &UploadControl::default(),
-            &tx,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        (out.parts, out.size_bytes, out.bytes_reused),
-        (5, 23 * MIB as u64 + 123, 0)
-    );
+    let out = up.upload(&request(&file, "inputs/a/trip.mp4"), &opts(), &UploadControl::default(), &tx).await.unwrap();
+    assert_eq!((out.parts, out.size_bytes, out.bytes_reused), (5, 23 * MIB as u64 + 123, 0));
     assert!(out.etag.ends_with("-5\""), "multipart ETag: {}", out.etag);
     let p = rx.borrow().clone();
-    assert_eq!(
-        (p.bytes_done, p.bytes_total, p.parts_done, p.parts_total),
-        (out.size_bytes, out.size_bytes, 5, 5)
-    );
-    assert_eq!(
-        get_body(&client(&env.server), BUCKET, "inputs/a/trip.mp4").await,
-        std::fs::read(&file).unwrap()
-    );
+    assert_eq!((p.bytes_done, p.bytes_total, p.parts_done, p.parts_total), (out.size_bytes, out.size_bytes, 5, 5));
+    assert_eq!(get_body(&client(&env.server), BUCKET, "inputs/a/trip.mp4").await, std::fs::read(&file).unwrap());
     assert_eq!(env.open_multipart_uploads().await, 0);
     assert!(up.store().unfinished_uploads().unwrap().is_empty());
-    let head = client(&env.server)
-        .head_object()
-        .bucket(BUCKET)
-        .key("inputs/a/trip.mp4")
-        .send()
-        .await
-        .unwrap();
+    let head = client(&env.server).head_object().bucket(BUCKET).key("inputs/a/trip.mp4").send().await.unwrap();
     assert_eq!(head.content_type(), Some("video/mp4"));
 }
 
@@ -171,24 +121,10 @@ async fn paused_upload_resumes_from_its_confirmed_parts() {
     assert!(up.store().parts(rec.id).unwrap().len() >= 3);
 
     let (tx, _rx) = watch::channel(UploadProgress::default());
-    let out = up
-        .upload(
-            &request(&file, "k"),
-            &opts(),
-            &UploadControl::default(),
-            &tx,
-        )
-        .await
-        .unwrap();
-    assert!(
-        out.bytes_reused >= 3 * PART,
-        "resumed, not restarted: {out:?}"
-    );
+    let out = up.upload(&request(&file, "k"), &opts(), &UploadControl::default(), &tx).await.unwrap();
+    assert!(out.bytes_reused >= 3 * PART, "resumed, not restarted: {out:?}");
     assert_eq!(out.bytes_reused + out.bytes_sent, 40 * MIB as u64);
-    assert_eq!(
-        get_body(&client(&env.server), BUCKET, "k").await,
-        std::fs::read(&file).unwrap()
-    );
+    assert_eq!(get_body(&client(&env.server), BUCKET, "k").await, std::fs::read(&file).unwrap());
     assert_eq!(env.open_multipart_uploads().await, 0);
 }
 
@@ -202,32 +138,11 @@ async fn a_file_changed_between_runs_starts_a_fresh_upload() {
     let (tx, _rx) = watch::channel(UploadProgress::default());
 
     std::fs::write(&file, bytes(21 * MIB, 9)).unwrap(); // re-exported
-    let out = up
-        .upload(
-            &request(&file, "e"),
-            &opts(),
-            &UploadControl::default(),
-            &tx,
-        )
-        .await
-        .unwrap();
-    assert!(
-        out.restarted_because
-            .as_deref()
-            .unwrap()
-            .contains("changed"),
-        "{out:?}"
-    );
+    let out = up.upload(&request(&file, "e"), &opts(), &UploadControl::default(), &tx).await.unwrap();
+    assert!(out.restarted_because.as_deref().unwrap().contains("changed"), "{out:?}");
     assert_eq!(out.bytes_reused, 0);
-    assert_eq!(
-        get_body(&client(&env.server), BUCKET, "e").await,
-        std::fs::read(&file).unwrap()
-    );
-    assert_eq!(
-        env.open_multipart_uploads().await,
-        0,
-        "the stale upload was aborted"
-    );
+    assert_eq!(get_body(&client(&env.server), BUCKET, "e").await, std::fs::read(&file).unwrap());
+    assert_eq!(env.open_multipart_uploads().await, 0, "the stale upload was aborted");
 }
 
 #[tokio::test]
@@ -236,40 +151,15 @@ async fn wrong_credentials_fail_clearly_and_leave_nothing_half_done() {
     let file = env.file("x.mp4", 6 * MIB, 4);
     let settings = env.settings(Some("not-the-secret"));
     let store = Store::open_in(&env.dir.path().join("app")).unwrap();
-    let up = Uploader::new(
-        s3_client(&settings).await,
-        store.clone(),
-        settings.endpoint_id(),
-    );
+    let up = Uploader::new(s3_client(&settings).await, store.clone(), settings.endpoint_id());
     let (tx, _rx) = watch::channel(UploadProgress::default());
-    let err = up
-        .upload(
-            &request(&file, "x"),
-            &opts(),
-            &UploadControl::default(),
-            &tx,
-        )
-        .await
-        .unwrap_err();
+    let err = up.upload(&request(&file, "x"), &opts(), &UploadControl::default(), &tx).await.unwrap_err();
     assert_eq!(err.kind(), "credentials", "{err}");
     assert!(err.to_string().contains("SignatureDoesNotMatch"), "{err}");
     assert!(store.unfinished_uploads().unwrap().is_empty());
     assert_eq!(env.open_multipart_uploads().await, 0);
 
-    let err = env
-        .uploader()
-        .await
-        .upload(
-            &UploadRequest {
-                bucket: "nope".into(),
-                ..request(&file, "x")
-            },
-            &opts(),
-            &UploadControl::default(),
-            &tx,
-        )
-        .await
-        .unwrap_err();
+    let err = env.uploader().await.upload(&UploadRequest { bucket: "nope".into(), ..request(&file, "x") }, &opts(), &UploadControl::default(), &tx).await.unwrap_err();
     assert_eq!(err.kind(), "no_such_bucket", "{err}");
 }
 
@@ -289,28 +179,12 @@ async fn cancel_aborts_the_multipart_upload() {
             }
         }
     });
-    let slow = UploadOptions {
-        concurrency: 1,
-        bandwidth_limit_bytes_per_s: Some(40 * MIB as u64),
-        ..opts()
-    };
-    let err = up
-        .upload(&request(&file, "c"), &slow, &control, &tx)
-        .await
-        .unwrap_err();
+    let slow = UploadOptions { concurrency: 1, bandwidth_limit_bytes_per_s: Some(40 * MIB as u64), ..opts() };
+    let err = up.upload(&request(&file, "c"), &slow, &control, &tx).await.unwrap_err();
     assert!(matches!(err, UploadError::Canceled), "{err}");
     assert_eq!(env.open_multipart_uploads().await, 0);
     assert!(up.store().unfinished_uploads().unwrap().is_empty());
-    assert!(
-        client(&env.server)
-            .head_object()
-            .bucket(BUCKET)
-            .key("c")
-            .send()
-            .await
-            .is_err(),
-        "no object"
-    );
+    assert!(client(&env.server).head_object().bucket(BUCKET).key("c").send().await.is_err(), "no object");
 }
 
 #[tokio::test]
@@ -319,24 +193,14 @@ async fn upload_survives_the_server_restarting_mid_upload() {
     let data_dir = dir.path().join("s3");
     let server = start(&data_dir).await;
     let addr = server.local_addr();
-    client(&server)
-        .create_bucket()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .unwrap();
+    client(&server).create_bucket().bucket(BUCKET).send().await.unwrap();
     let env = Env { dir, server };
     let file = env.file("r.mp4", 40 * MIB, 6);
     let up = env.uploader().await;
     let (tx, mut rx) = watch::channel(UploadProgress::default());
-    let slow = UploadOptions {
-        concurrency: 2,
-        bandwidth_limit_bytes_per_s: Some(30 * MIB as u64),
-        ..opts()
-    };
+    let slow = UploadOptions { concurrency: 2, bandwidth_limit_bytes_per_s: Some(30 * MIB as u64), ..opts() };
     let req = request(&file, "r");
-    let task =
-        tokio::spawn(async move { up.upload(&req, &slow, &UploadControl::default(), &tx).await });
+    let task = tokio::spawn(async move { up.upload(&req, &slow, &UploadControl::default(), &tx).await });
     while rx.borrow().parts_done < 2 {
         rx.changed().await.unwrap();
     }
@@ -344,22 +208,10 @@ async fn upload_survives_the_server_restarting_mid_upload() {
     server.shutdown().await;
     // The outage: the uploader sees refused connections and backs off meanwhile.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let server = LocalS3::start(LocalS3Config {
-        bind: addr,
-        ..LocalS3Config::new(&data_dir)
-    })
-    .await
-    .unwrap();
-    let out = tokio::time::timeout(Duration::from_secs(120), task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let server = LocalS3::start(LocalS3Config { bind: addr, ..LocalS3Config::new(&data_dir) }).await.unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(120), task).await.unwrap().unwrap().unwrap();
     assert!(out.bytes_sent + out.bytes_reused == 40 * MIB as u64);
-    assert_eq!(
-        get_body(&client(&server), BUCKET, "r").await,
-        std::fs::read(&file).unwrap()
-    );
+    assert_eq!(get_body(&client(&server), BUCKET, "r").await, std::fs::read(&file).unwrap());
     drop(dir);
 }
 
@@ -383,16 +235,8 @@ fn cli(env: &Env) -> Command {
 
 fn cli_upload(env: &Env, file: &Path, key: &str, extra: &[&str]) -> Command {
     let mut cmd = cli(env);
-    cmd.args([
-        "upload",
-        file.to_str().unwrap(),
-        "--to",
-        &format!("s3://{BUCKET}/{key}"),
-        "--json",
-        "--part-size",
-        "5M",
-    ])
-    .args(extra);
+    cmd.args(["upload", file.to_str().unwrap(), "--to", &format!("s3://{BUCKET}/{key}"), "--json", "--part-size", "5M"])
+        .args(extra);
     cmd
 }
 
@@ -404,46 +248,27 @@ async fn kill_dash_nine_at_random_points_then_rerun_gives_the_same_object() {
     let mut resumed_with_reuse = 0;
     for trial in 0..4u64 {
         let key = format!("trial-{trial}");
-        let mut child = cli_upload(
-            &env,
-            &file,
-            &key,
-            &["--limit-rate", "30M", "--concurrency", "2"],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+        let mut child = cli_upload(&env, &file, &key, &["--limit-rate", "30M", "--concurrency", "2"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
         // Somewhere between "just started" and "nearly done" (the capped run takes ~2 s).
         tokio::time::sleep(Duration::from_millis(200 + fastrand::u64(0..1600))).await;
         child.kill().await.unwrap(); // SIGKILL, then reaped
 
         let out = cli_upload(&env, &file, &key, &[]).output().await.unwrap();
-        assert!(
-            out.status.success(),
-            "rerun: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "rerun: {}", String::from_utf8_lossy(&out.stderr));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let (sent, reused) = (
-            v["bytes_sent"].as_u64().unwrap(),
-            v["bytes_reused"].as_u64().unwrap(),
-        );
+        let (sent, reused) = (v["bytes_sent"].as_u64().unwrap(), v["bytes_reused"].as_u64().unwrap());
         assert_eq!(sent + reused, expected.len() as u64);
         if reused > 0 {
             resumed_with_reuse += 1;
         }
-        assert_eq!(
-            get_body(&client(&env.server), BUCKET, &key).await,
-            expected,
-            "trial {trial}"
-        );
+        assert_eq!(get_body(&client(&env.server), BUCKET, &key).await, expected, "trial {trial}");
     }
-    assert!(
-        resumed_with_reuse >= 1,
-        "at least one trial was killed after some parts were confirmed"
-    );
+    assert!(resumed_with_reuse >= 1, "at least one trial was killed after some parts were confirmed");
     assert_eq!(env.open_multipart_uploads().await, 0);
 }
 
@@ -464,16 +289,8 @@ async fn uploads_command_lists_and_aborts_unfinished_uploads() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let id = v[0]["upload"]["id"].as_i64().unwrap();
     assert_eq!(v[0]["upload"]["key"], "u");
-    let out = cli(&env)
-        .args(["uploads", "abort", &id.to_string()])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cli(&env).args(["uploads", "abort", &id.to_string()]).output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(env.open_multipart_uploads().await, 0);
     let out = list(&["uploads"]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("no unfinished uploads"));
@@ -485,68 +302,21 @@ async fn orphaned_uploads_of_ours_are_swept_and_others_are_left_alone() {
     let c = client(&env.server);
     let up = env.uploader().await;
     // One of ours that a crash left behind (recorded, then marked canceled without an abort)…
-    let ours = c
-        .create_multipart_upload()
-        .bucket(BUCKET)
-        .key("orphan")
-        .send()
-        .await
-        .unwrap()
-        .upload_id
-        .unwrap();
-    let rec = up
-        .store()
-        .insert_upload(&vodstudio::queue::NewUpload {
-            endpoint: env.settings(None).endpoint_id(),
-            bucket: BUCKET.into(),
-            key: "orphan".into(),
-            file_path: "/gone.mov".into(),
-            file_size_bytes: 1,
-            file_mtime_ns: 0,
-            file_fingerprint: "x".into(),
-            part_size_bytes: PART,
-            checksum_algorithm: "CRC32C".into(),
-        })
-        .unwrap();
+    let ours = c.create_multipart_upload().bucket(BUCKET).key("orphan").send().await.unwrap().upload_id.unwrap();
+    let rec = up.store().insert_upload(&vodstudio::queue::NewUpload {
+        endpoint: env.settings(None).endpoint_id(), bucket: BUCKET.into(), key: "orphan".into(),
+        file_path: "/gone.mov".into(), file_size_bytes: 1, file_mtime_ns: 0, file_fingerprint: "x".into(),
+        part_size_bytes: PART, checksum_algorithm: "CRC32C".into(),
+    }).unwrap();
     up.store().set_s3_upload_id(rec.id, &ours).unwrap();
-    up.store()
-        .set_upload_state(rec.id, UploadState::Canceled, None, None)
-        .unwrap();
+    up.store().set_upload_state(rec.id, UploadState::Canceled, None, None).unwrap();
     // …and one another tool is still writing.
-    let theirs = c
-        .create_multipart_upload()
-        .bucket(BUCKET)
-        .key("other-tool")
-        .send()
-        .await
-        .unwrap()
-        .upload_id
-        .unwrap();
+    let theirs = c.create_multipart_upload().bucket(BUCKET).key("other-tool").send().await.unwrap().upload_id.unwrap();
 
     let file = env.file("s.mp4", 6 * MIB, 9);
     let (tx, _rx) = watch::channel(UploadProgress::default());
-    up.upload(
-        &request(&file, "s"),
-        &opts(),
-        &UploadControl::default(),
-        &tx,
-    )
-    .await
-    .unwrap();
-    let left = c
-        .list_multipart_uploads()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .unwrap();
-    let ids: Vec<&str> = left
-        .uploads()
-        .iter()
-        .filter_map(|u| u.upload_id())
-        .collect();
-    assert_eq!(
-        ids,
-        vec![theirs.as_str()],
-        "ours ({ours}) swept, theirs kept"
-    );
+    up.upload(&request(&file, "s"), &opts(), &UploadControl::default(), &tx).await.unwrap();
+    let left = c.list_multipart_uploads().bucket(BUCKET).send().await.unwrap();
+    let ids: Vec<&str> = left.uploads().iter().filter_map(|u| u.upload_id()).collect();
+    assert_eq!(ids, vec![theirs.as_str()], "ours ({ours}) swept, theirs kept");
 }

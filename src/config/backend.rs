@@ -45,20 +45,12 @@ pub struct Backend {
 impl Backend {
     /// Clients for the profile in `settings`. The local profile needs the running backend's
     /// endpoints.
-    pub async fn connect(
-        settings: &Settings,
-        local: Option<&LocalEndpoints>,
-    ) -> Result<Self, PipelineError> {
-        settings
-            .validate()
-            .map_err(|e| PipelineError::new(FailureKind::BadRequest, e.to_string()))?;
+    pub async fn connect(settings: &Settings, local: Option<&LocalEndpoints>) -> Result<Self, PipelineError> {
+        settings.validate().map_err(|e| PipelineError::new(FailureKind::BadRequest, e.to_string()))?;
         match &settings.profile {
             Profile::Local => {
                 let Some(local) = local else {
-                    return Err(PipelineError::new(
-                        FailureKind::Other,
-                        "the local backend is not running",
-                    ));
+                    return Err(PipelineError::new(FailureKind::Other, "the local backend is not running"));
                 };
                 let client = |url: &str| S3ClientSettings {
                     endpoint_url: Some(url.to_owned()),
@@ -88,10 +80,7 @@ impl Backend {
                     profile: aws.aws_profile.clone(),
                     credentials: None,
                 };
-                let mut mc_settings = S3ClientSettings {
-                    endpoint_url: aws.mediaconvert_endpoint.clone(),
-                    ..s3_settings.clone()
-                };
+                let mut mc_settings = S3ClientSettings { endpoint_url: aws.mediaconvert_endpoint.clone(), ..s3_settings.clone() };
                 let mut mediaconvert = mediaconvert_client(&mc_settings).await;
                 if aws.describe_endpoints && aws.mediaconvert_endpoint.is_none() {
                     let url = crate::jobs::describe_endpoint(&mediaconvert).await?;
@@ -149,9 +138,7 @@ impl Backend {
             .bucket(&self.watch_bucket)
             .send()
             .await
-            .map_err(|e| {
-                PipelineError::from_sdk(&format!("S3 bucket {}", self.watch_bucket), &e)
-            })?;
+            .map_err(|e| PipelineError::from_sdk(&format!("S3 bucket {}", self.watch_bucket), &e))?;
         Ok(())
     }
 }

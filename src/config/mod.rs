@@ -8,8 +8,8 @@ mod settings;
 pub use aws::{mediaconvert_client, s3_client, S3ClientSettings, StaticCredentials};
 pub use backend::{Backend, LocalEndpoints};
 pub use settings::{
-    AwsProfile, Profile, Settings, SettingsError, SubmitMode, INPUT_PREFIX, LOCAL_MEDIA_BUCKET,
-    LOCAL_ROLE_ARN, LOCAL_WATCH_BUCKET, SETTINGS_FILE,
+    AwsProfile, Profile, Settings, SettingsError, SubmitMode, INPUT_PREFIX, LOCAL_MEDIA_BUCKET, LOCAL_ROLE_ARN,
+    LOCAL_WATCH_BUCKET, SETTINGS_FILE,
 };
 
 use std::path::PathBuf;

@@ -103,20 +103,11 @@ pub struct AwsProfile {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("cannot read the settings {}: {source}", .path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("the settings {} are not valid ({source}); fix or delete the file", .path.display())]
-    Parse {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    Parse { path: PathBuf, source: serde_json::Error },
     #[error("cannot save the settings {}: {source}", .path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Invalid(String),
 }
@@ -136,8 +127,7 @@ impl Settings {
     pub fn load(data_dir: &Path) -> Result<Self, SettingsError> {
         let path = data_dir.join(SETTINGS_FILE);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|source| SettingsError::Parse { path, source }),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| SettingsError::Parse { path, source }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(source) => Err(SettingsError::Read { path, source }),
         }
@@ -147,10 +137,7 @@ impl Settings {
     pub fn save(&self, data_dir: &Path) -> Result<(), SettingsError> {
         self.validate()?;
         let path = data_dir.join(SETTINGS_FILE);
-        let write = |source| SettingsError::Write {
-            path: path.clone(),
-            source,
-        };
+        let write = |source| SettingsError::Write { path: path.clone(), source };
         std::fs::create_dir_all(data_dir).map_err(write)?;
         let tmp = data_dir.join(format!(".{SETTINGS_FILE}.tmp"));
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| write(std::io::Error::other(e)))?;
@@ -166,9 +153,7 @@ impl Settings {
     /// Checks what a profile needs before anything is sent.
     pub fn validate(&self) -> Result<(), SettingsError> {
         if self.parallel_assets == 0 || self.upload_concurrency == 0 {
-            return Err(SettingsError::Invalid(
-                "parallel assets and upload concurrency must be at least 1".into(),
-            ));
+            return Err(SettingsError::Invalid("parallel assets and upload concurrency must be at least 1".into()));
         }
         if let Profile::Aws(aws) = &self.profile {
             let mut missing = Vec::new();
@@ -196,8 +181,7 @@ impl Settings {
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingsError> {
         let opt = |v: &str| (!v.is_empty()).then(|| v.to_owned());
         let num = |v: &str| {
-            v.parse::<usize>()
-                .map_err(|_| SettingsError::Invalid(format!("{key}: {v:?} is not a whole number")))
+            v.parse::<usize>().map_err(|_| SettingsError::Invalid(format!("{key}: {v:?} is not a whole number")))
         };
         match key {
             "profile" => {
@@ -207,11 +191,7 @@ impl Settings {
                         Profile::Aws(a) => Profile::Aws(a.clone()),
                         Profile::Local => Profile::Aws(Box::default()),
                     },
-                    other => {
-                        return Err(SettingsError::Invalid(format!(
-                            "profile: {other:?} is not local or aws"
-                        )))
-                    }
+                    other => return Err(SettingsError::Invalid(format!("profile: {other:?} is not local or aws"))),
                 }
             }
             "preset" => self.preset = value.to_owned(),
@@ -221,9 +201,7 @@ impl Settings {
                 self.bandwidth_limit_bytes_per_s = if value.is_empty() || value == "none" {
                     None
                 } else {
-                    Some(value.parse().map_err(|_| {
-                        SettingsError::Invalid(format!("{key}: {value:?} is not bytes per second"))
-                    })?)
+                    Some(value.parse().map_err(|_| SettingsError::Invalid(format!("{key}: {value:?} is not bytes per second")))?)
                 }
             }
             "notifications" => self.notifications = matches!(value, "on" | "true" | "yes" | "1"),
@@ -242,25 +220,19 @@ impl Settings {
                     "queue" => aws.queue = opt(value),
                     "s3-endpoint" => aws.s3_endpoint = opt(value),
                     "mediaconvert-endpoint" => aws.mediaconvert_endpoint = opt(value),
-                    "describe-endpoints" => {
-                        aws.describe_endpoints = matches!(value, "on" | "true" | "yes" | "1")
-                    }
+                    "describe-endpoints" => aws.describe_endpoints = matches!(value, "on" | "true" | "yes" | "1"),
                     "mode" => {
                         aws.mode = match value {
                             "direct" => SubmitMode::Direct,
                             "watch-folder" | "watch" => SubmitMode::WatchFolder,
                             other => {
-                                return Err(SettingsError::Invalid(format!(
-                                    "mode: {other:?} is not direct or watch-folder"
-                                )))
+                                return Err(SettingsError::Invalid(format!("mode: {other:?} is not direct or watch-folder")))
                             }
                         }
                     }
                     "cloudfront-domain" => aws.cloudfront_domain = opt(value),
                     "cloudfront-key-pair-id" => aws.cloudfront_key_pair_id = opt(value),
-                    other => {
-                        return Err(SettingsError::Invalid(format!("unknown setting {other:?}")))
-                    }
+                    other => return Err(SettingsError::Invalid(format!("unknown setting {other:?}"))),
                 }
             }
         }
@@ -278,16 +250,8 @@ mod tests {
         assert_eq!(Settings::load(dir.path()).unwrap(), Settings::default());
         let mut s = Settings::default();
         s.set("profile", "aws").unwrap();
-        assert!(
-            s.save(dir.path()).is_err(),
-            "an AWS profile without buckets is refused"
-        );
-        for (k, v) in [
-            ("watch-bucket", "w"),
-            ("media-bucket", "m"),
-            ("role-arn", "arn:aws:iam::1:role/r"),
-            ("mode", "watch"),
-        ] {
+        assert!(s.save(dir.path()).is_err(), "an AWS profile without buckets is refused");
+        for (k, v) in [("watch-bucket", "w"), ("media-bucket", "m"), ("role-arn", "arn:aws:iam::1:role/r"), ("mode", "watch")] {
             s.set(k, v).unwrap();
         }
         s.save(dir.path()).unwrap();

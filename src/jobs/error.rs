@@ -51,10 +51,7 @@ pub struct PipelineError {
 
 impl PipelineError {
     pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
+        Self { kind, message: message.into() }
     }
 
     pub fn is_offline(&self) -> bool {
@@ -77,48 +74,30 @@ impl PipelineError {
             s
         };
         match err {
-            SdkError::DispatchFailure(_)
-            | SdkError::TimeoutError(_)
-            | SdkError::ResponseError(_) => Self::new(
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => Self::new(
                 FailureKind::Offline,
                 format!("{operation}: cannot reach the endpoint ({})", chain(err)),
             ),
             SdkError::ServiceError(e) => {
                 let code = e.err().code().unwrap_or_default().to_owned();
-                let message = e
-                    .err()
-                    .message()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| e.err().to_string());
+                let message = e.err().message().map(str::to_owned).unwrap_or_else(|| e.err().to_string());
                 let status = Some(e.raw().status().as_u16());
                 let kind = match (code.as_str(), status) {
-                    (
-                        "InvalidAccessKeyId"
-                        | "SignatureDoesNotMatch"
-                        | "UnrecognizedClientException"
-                        | "InvalidSignatureException"
-                        | "ExpiredToken"
-                        | "ExpiredTokenException"
-                        | "InvalidClientTokenId"
-                        | "MissingAuthenticationToken",
-                        _,
-                    ) => FailureKind::Credentials,
-                    ("AccessDenied" | "AccessDeniedException" | "ForbiddenException", _)
-                    | (_, Some(403)) => FailureKind::AccessDenied,
-                    ("TooManyRequestsException" | "ThrottlingException" | "SlowDown", _)
-                    | (_, Some(429)) => FailureKind::Offline,
-                    (_, Some(s)) if s >= 500 => FailureKind::Offline,
-                    ("NotFoundException" | "NoSuchBucket" | "NoSuchKey", _) | (_, Some(404)) => {
-                        FailureKind::NotFound
+                    ("InvalidAccessKeyId" | "SignatureDoesNotMatch" | "UnrecognizedClientException"
+                    | "InvalidSignatureException" | "ExpiredToken" | "ExpiredTokenException"
+                    | "InvalidClientTokenId" | "MissingAuthenticationToken", _) => FailureKind::Credentials,
+                    ("AccessDenied" | "AccessDeniedException" | "ForbiddenException", _) | (_, Some(403)) => {
+                        FailureKind::AccessDenied
                     }
+                    ("TooManyRequestsException" | "ThrottlingException" | "SlowDown", _) | (_, Some(429)) => {
+                        FailureKind::Offline
+                    }
+                    (_, Some(s)) if s >= 500 => FailureKind::Offline,
+                    ("NotFoundException" | "NoSuchBucket" | "NoSuchKey", _) | (_, Some(404)) => FailureKind::NotFound,
                     (_, Some(400 | 409 | 422)) => FailureKind::BadRequest,
                     _ => FailureKind::Other,
                 };
-                let code = if code.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({code})")
-                };
+                let code = if code.is_empty() { String::new() } else { format!(" ({code})") };
                 Self::new(kind, format!("{operation}: {message}{code}"))
             }
             other => Self::new(FailureKind::Other, format!("{operation}: {}", chain(other))),

@@ -7,7 +7,4 @@ mod track;
 
 pub use error::{FailureKind, PipelineError};
 pub use submit::{create_job, request_token, to_wire};
-pub use track::{
-    cancel_job, describe_endpoint, find_job_by_input, get_job, JobSnapshot, OutputGroupResult,
-    PollBackoff,
-};
+pub use track::{cancel_job, describe_endpoint, find_job_by_input, get_job, JobSnapshot, OutputGroupResult, PollBackoff};

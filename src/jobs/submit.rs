@@ -32,12 +32,9 @@ pub fn to_wire(console: &Value) -> Value {
                 let value = if DATA_KEYED_MAPS.contains(&k.as_str()) {
                     match v {
                         // Keys are data; the values (selector settings) are API members again.
-                        Value::Object(inner) => Value::Object(
-                            inner
-                                .iter()
-                                .map(|(ik, iv)| (ik.clone(), to_wire(iv)))
-                                .collect(),
-                        ),
+                        Value::Object(inner) => {
+                            Value::Object(inner.iter().map(|(ik, iv)| (ik.clone(), to_wire(iv))).collect())
+                        }
                         other => to_wire(other),
                     }
                 } else {
@@ -55,9 +52,7 @@ pub fn to_wire(console: &Value) -> Value {
 fn camel(key: &str) -> String {
     let mut chars = key.chars();
     match chars.next() {
-        Some(first) if first.is_ascii_uppercase() => {
-            first.to_ascii_lowercase().to_string() + chars.as_str()
-        }
+        Some(first) if first.is_ascii_uppercase() => first.to_ascii_lowercase().to_string() + chars.as_str(),
         _ => key.to_owned(),
     }
 }
@@ -67,14 +62,7 @@ fn camel(key: &str) -> String {
 /// recording the answer) returns the job already created instead of creating a second one.
 pub fn request_token(asset_id: &str, preset: &str, body: &Value, attempt: u32) -> String {
     let mut h = Sha256::new();
-    for part in [
-        asset_id.as_bytes(),
-        b"\0",
-        preset.as_bytes(),
-        b"\0",
-        body.to_string().as_bytes(),
-        b"\0",
-    ] {
+    for part in [asset_id.as_bytes(), b"\0", preset.as_bytes(), b"\0", body.to_string().as_bytes(), b"\0"] {
         h.update(part);
     }
     h.update(attempt.to_le_bytes());
@@ -83,29 +71,18 @@ pub fn request_token(asset_id: &str, preset: &str, body: &Value, attempt: u32) -
 
 /// Sends CreateJob with `body` (console casing: `Role`, `Settings`, `UserMetadata`, `Queue` and
 /// whatever else the template holds) and `token`; returns the job id.
-pub async fn create_job(
-    client: &aws_sdk_mediaconvert::Client,
-    body: &Value,
-    token: &str,
-) -> Result<String, PipelineError> {
+pub async fn create_job(client: &aws_sdk_mediaconvert::Client, body: &Value, token: &str) -> Result<String, PipelineError> {
     let Some(role) = body.get("Role").and_then(Value::as_str) else {
-        return Err(PipelineError::new(
-            FailureKind::BadRequest,
-            "the job has no Role: set the MediaConvert role ARN in the profile",
-        ));
+        return Err(PipelineError::new(FailureKind::BadRequest, "the job has no Role: set the MediaConvert role ARN in the profile"));
     };
     if body.pointer("/Settings/OutputGroups").is_none() {
-        return Err(PipelineError::new(
-            FailureKind::BadRequest,
-            "the job has no Settings.OutputGroups",
-        ));
+        return Err(PipelineError::new(FailureKind::BadRequest, "the job has no Settings.OutputGroups"));
     }
     let mut wire = to_wire(body);
     if let Value::Object(m) = &mut wire {
         m.insert("clientRequestToken".into(), Value::String(token.to_owned()));
     }
-    let bytes = serde_json::to_vec(&wire)
-        .map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?;
+    let bytes = serde_json::to_vec(&wire).map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?;
     let out = client
         .create_job()
         .role(role)
@@ -113,8 +90,7 @@ pub async fn create_job(
         .client_request_token(token)
         .customize()
         .mutate_request(move |req| {
-            req.headers_mut()
-                .insert("content-length", bytes.len().to_string());
+            req.headers_mut().insert("content-length", bytes.len().to_string());
             *req.body_mut() = SdkBody::from(bytes.clone());
         })
         .send()
@@ -123,9 +99,7 @@ pub async fn create_job(
     out.job()
         .and_then(|j| j.id())
         .map(str::to_owned)
-        .ok_or_else(|| {
-            PipelineError::new(FailureKind::Other, "CreateJob answered without a job id")
-        })
+        .ok_or_else(|| PipelineError::new(FailureKind::Other, "CreateJob answered without a job id"))
 }
 
 #[cfg(test)]
@@ -146,22 +120,10 @@ mod tests {
             "AccelerationSettings": { "Mode": "DISABLED" }
         });
         let wire = to_wire(&console);
-        assert_eq!(
-            wire["userMetadata"],
-            json!({ "Title": "Trip", "asset_id": "a1" })
-        );
-        assert_eq!(
-            wire["settings"]["inputs"][0]["audioSelectors"]["Main"],
-            json!({ "tracks": [1] })
-        );
-        assert_eq!(
-            wire["settings"]["inputs"][0]["audioSelectors"]["Audio Selector 1"]["defaultSelection"],
-            "DEFAULT"
-        );
-        assert_eq!(
-            wire["settings"]["somethingNewerThanTheSdk"],
-            json!({ "deepKey": ["KEEP_VALUE"] })
-        );
+        assert_eq!(wire["userMetadata"], json!({ "Title": "Trip", "asset_id": "a1" }));
+        assert_eq!(wire["settings"]["inputs"][0]["audioSelectors"]["Main"], json!({ "tracks": [1] }));
+        assert_eq!(wire["settings"]["inputs"][0]["audioSelectors"]["Audio Selector 1"]["defaultSelection"], "DEFAULT");
+        assert_eq!(wire["settings"]["somethingNewerThanTheSdk"], json!({ "deepKey": ["KEEP_VALUE"] }));
         assert_eq!(wire["settings"]["outputGroups"][0]["customName"], "HLS");
         assert_eq!(wire["accelerationSettings"]["mode"], "DISABLED");
     }

@@ -55,9 +55,7 @@ impl JobSnapshot {
             .collect();
         Self {
             id: job.id().unwrap_or_default().to_owned(),
-            status: job
-                .status()
-                .map_or_else(|| "SUBMITTED".to_owned(), |s| s.as_str().to_owned()),
+            status: job.status().map_or_else(|| "SUBMITTED".to_owned(), |s| s.as_str().to_owned()),
             phase: job.current_phase().map(|p| p.as_str().to_owned()),
             percent: job.job_percent_complete().map(f64::from),
             error_code: job.error_code(),
@@ -76,22 +74,14 @@ impl JobSnapshot {
             Some(1020 | 1021 | 1022 | 1550) => " The preset asks for something the source or the service cannot do: check the preset's settings.",
             _ => "",
         };
-        let code = self
-            .error_code
-            .map(|c| format!(" (error {c})"))
-            .unwrap_or_default();
-        PipelineError::new(
-            FailureKind::JobFailed,
-            format!("the transcode failed{code}: {message}.{advice}"),
-        )
+        let code = self.error_code.map(|c| format!(" (error {c})")).unwrap_or_default();
+        PipelineError::new(FailureKind::JobFailed, format!("the transcode failed{code}: {message}.{advice}"))
     }
 }
 
 /// The `Destination` of every output group of the job's settings.
 fn destinations(job: &Job) -> Vec<String> {
-    let Some(settings) = job.settings() else {
-        return Vec::new();
-    };
+    let Some(settings) = job.settings() else { return Vec::new() };
     settings
         .output_groups()
         .iter()
@@ -109,29 +99,15 @@ fn destinations(job: &Job) -> Vec<String> {
 }
 
 /// GetJob once.
-pub async fn get_job(
-    client: &aws_sdk_mediaconvert::Client,
-    id: &str,
-) -> Result<JobSnapshot, PipelineError> {
-    let out = client
-        .get_job()
-        .id(id)
-        .send()
-        .await
-        .map_err(|e| PipelineError::from_sdk("GetJob", &e))?;
-    out.job().map(JobSnapshot::from_job).ok_or_else(|| {
-        PipelineError::new(
-            FailureKind::Other,
-            format!("GetJob {id} answered without a job"),
-        )
-    })
+pub async fn get_job(client: &aws_sdk_mediaconvert::Client, id: &str) -> Result<JobSnapshot, PipelineError> {
+    let out = client.get_job().id(id).send().await.map_err(|e| PipelineError::from_sdk("GetJob", &e))?;
+    out.job()
+        .map(JobSnapshot::from_job)
+        .ok_or_else(|| PipelineError::new(FailureKind::Other, format!("GetJob {id} answered without a job")))
 }
 
 /// CancelJob; a job that already ended is not an error.
-pub async fn cancel_job(
-    client: &aws_sdk_mediaconvert::Client,
-    id: &str,
-) -> Result<(), PipelineError> {
+pub async fn cancel_job(client: &aws_sdk_mediaconvert::Client, id: &str) -> Result<(), PipelineError> {
     match client.cancel_job().id(id).send().await {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -170,10 +146,7 @@ pub async fn find_job_by_input(
                 // Newest first: everything after this is older still.
                 return Ok(None);
             }
-            let input = job
-                .settings()
-                .and_then(|s| s.inputs().first())
-                .and_then(|i| i.file_input());
+            let input = job.settings().and_then(|s| s.inputs().first()).and_then(|i| i.file_input());
             if input == Some(input_url) {
                 return Ok(Some(JobSnapshot::from_job(job)));
             }
@@ -187,23 +160,14 @@ pub async fn find_job_by_input(
 }
 
 /// The account's MediaConvert endpoint (accounts created before 2022 used per-account ones).
-pub async fn describe_endpoint(
-    client: &aws_sdk_mediaconvert::Client,
-) -> Result<String, PipelineError> {
-    #[allow(deprecated)]
-    // still answered by AWS, and needed by accounts that predate the regional endpoints
-    let out = client
-        .describe_endpoints()
-        .send()
-        .await
-        .map_err(|e| PipelineError::from_sdk("DescribeEndpoints", &e))?;
+pub async fn describe_endpoint(client: &aws_sdk_mediaconvert::Client) -> Result<String, PipelineError> {
+    #[allow(deprecated)] // still answered by AWS, and needed by accounts that predate the regional endpoints
+    let out = client.describe_endpoints().send().await.map_err(|e| PipelineError::from_sdk("DescribeEndpoints", &e))?;
     out.endpoints()
         .iter()
         .find_map(|e| e.url())
         .map(str::to_owned)
-        .ok_or_else(|| {
-            PipelineError::new(FailureKind::Other, "DescribeEndpoints listed no endpoint")
-        })
+        .ok_or_else(|| PipelineError::new(FailureKind::Other, "DescribeEndpoints listed no endpoint"))
 }
 
 /// How long to wait between polls: short at first and after every change, growing while the job
@@ -218,21 +182,12 @@ pub struct PollBackoff {
 
 impl PollBackoff {
     pub fn new(min: Duration, max: Duration) -> Self {
-        Self {
-            min,
-            max,
-            next: min,
-            last: None,
-        }
+        Self { min, max, next: min, last: None }
     }
 
     /// The wait before the next poll, given what this poll saw.
     pub fn after(&mut self, snap: &JobSnapshot) -> Duration {
-        let seen = (
-            snap.status.clone(),
-            snap.phase.clone(),
-            snap.percent.map(|p| p as u32),
-        );
+        let seen = (snap.status.clone(), snap.phase.clone(), snap.percent.map(|p| p as u32));
         if self.last.as_ref() == Some(&seen) {
             self.next = (self.next.mul_f64(1.5)).min(self.max);
         } else {
@@ -269,22 +224,13 @@ mod tests {
     #[test]
     fn polling_backs_off_while_nothing_changes_and_resets_on_change() {
         let mut b = PollBackoff::new(Duration::from_millis(500), Duration::from_secs(10));
-        assert_eq!(
-            b.after(&snap("SUBMITTED", None)),
-            Duration::from_millis(500)
-        );
-        assert_eq!(
-            b.after(&snap("SUBMITTED", None)),
-            Duration::from_millis(750)
-        );
+        assert_eq!(b.after(&snap("SUBMITTED", None)), Duration::from_millis(500));
+        assert_eq!(b.after(&snap("SUBMITTED", None)), Duration::from_millis(750));
         for _ in 0..20 {
             b.after(&snap("SUBMITTED", None));
         }
         assert_eq!(b.after(&snap("SUBMITTED", None)), Duration::from_secs(10));
-        assert_eq!(
-            b.after(&snap("PROGRESSING", Some(10.0))),
-            Duration::from_millis(500)
-        );
+        assert_eq!(b.after(&snap("PROGRESSING", Some(10.0))), Duration::from_millis(500));
     }
 
     #[test]
@@ -294,10 +240,6 @@ mod tests {
         s.error_message = Some("Unable to open input file".into());
         let e = s.failure();
         assert_eq!(e.kind, FailureKind::JobFailed);
-        assert!(
-            e.message.contains("error 1010") && e.message.contains("check the file plays"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("error 1010") && e.message.contains("check the file plays"), "{}", e.message);
     }
 }

@@ -59,23 +59,12 @@ impl LocalHost {
         let dir = data_dir.join("local");
         let io = |path: &Path| {
             let path = path.to_path_buf();
-            move |e: std::io::Error| LocalHostError::Io {
-                path,
-                detail: e.to_string(),
-            }
+            move |e: std::io::Error| LocalHostError::Io { path, detail: e.to_string() }
         };
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let lock_path = dir.join(LOCK_FILE);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io(&lock_path))?;
-        let install_id = format!(
-            "local:{}",
-            dir.canonicalize().unwrap_or_else(|_| dir.clone()).display()
-        );
+        let lock = File::options().create(true).truncate(false).write(true).open(&lock_path).map_err(io(&lock_path))?;
+        let install_id = format!("local:{}", dir.canonicalize().unwrap_or_else(|_| dir.clone()).display());
         match lock.try_lock() {
             Ok(()) => {
                 let backend = LocalBackend::start(LocalBackendConfig::new(&dir)).await?;
@@ -87,8 +76,7 @@ impl LocalHost {
                 };
                 let path = dir.join(ENDPOINTS_FILE);
                 let tmp = dir.join(format!(".{ENDPOINTS_FILE}.tmp"));
-                let bytes = serde_json::to_vec_pretty(&published)
-                    .map_err(|e| io(&path)(std::io::Error::other(e)))?;
+                let bytes = serde_json::to_vec_pretty(&published).map_err(|e| io(&path)(std::io::Error::other(e)))?;
                 std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
                 std::fs::rename(&tmp, &path).map_err(io(&path))?;
                 let creds = backend.s3.credentials();
@@ -102,25 +90,16 @@ impl LocalHost {
                     },
                     install_id,
                 };
-                Ok(Self {
-                    endpoints,
-                    owned: Some((backend, lock)),
-                    dir,
-                })
+                Ok(Self { endpoints, owned: Some((backend, lock)), dir })
             }
             Err(_) => {
                 // The owner publishes right after binding; give it a moment if it just started.
                 let path = dir.join(ENDPOINTS_FILE);
                 for _ in 0..50 {
-                    if let Some(p) = std::fs::read(&path)
-                        .ok()
-                        .and_then(|b| serde_json::from_slice::<Published>(&b).ok())
-                    {
-                        let creds = LocalCredentials::load_or_create(&dir).map_err(|e| {
-                            LocalHostError::Io {
-                                path: dir.clone(),
-                                detail: e.to_string(),
-                            }
+                    if let Some(p) = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice::<Published>(&b).ok()) {
+                        let creds = LocalCredentials::load_or_create(&dir).map_err(|e| LocalHostError::Io {
+                            path: dir.clone(),
+                            detail: e.to_string(),
                         })?;
                         let endpoints = LocalEndpoints {
                             s3_url: p.s3_url,
@@ -132,11 +111,7 @@ impl LocalHost {
                             },
                             install_id,
                         };
-                        return Ok(Self {
-                            endpoints,
-                            owned: None,
-                            dir,
-                        });
+                        return Ok(Self { endpoints, owned: None, dir });
                     }
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }

@@ -39,28 +39,19 @@ pub fn is_watched(event: &ObjectCreated, config: &WatchConfig) -> bool {
         && !is_chunk(&event.key)
         && !event.key.ends_with('/')
         && !is_caption_sidecar(&event.key)
-        && event
-            .key
-            .strip_prefix(WATCH_PREFIX)
-            .is_some_and(|rest| !rest.is_empty())
+        && event.key.strip_prefix(WATCH_PREFIX).is_some_and(|rest| !rest.is_empty())
 }
 
 /// `inputs/<asset>/trip.en.srt`: a caption file uploaded beside its source, which the source's
 /// job reads; it starts no job of its own.
 fn is_caption_sidecar(key: &str) -> bool {
-    key.rsplit_once('.').is_some_and(|(_, ext)| {
-        crate::presets::captions::CaptionFormat::from_extension(ext).is_some()
-    })
+    key.rsplit_once('.')
+        .is_some_and(|(_, ext)| crate::presets::captions::CaptionFormat::from_extension(ext).is_some())
 }
 
 /// The job an object-created event starts from `preset` (the config's own when `None`), if any.
 /// `template` names the `jobs/*.json` template it came from, recorded in the job's metadata.
-pub fn job_for(
-    event: &ObjectCreated,
-    config: &WatchConfig,
-    preset: Option<&Value>,
-    template: Option<&str>,
-) -> Option<NewJob> {
+pub fn job_for(event: &ObjectCreated, config: &WatchConfig, preset: Option<&Value>, template: Option<&str>) -> Option<NewJob> {
     if !is_watched(event, config) {
         return None;
     }
@@ -135,13 +126,7 @@ fn redirect_destinations(value: &mut Value, media_bucket: &str, asset: &str) {
 /// The `jobs/*.json` templates in the watch bucket, by key. A template that cannot be read or is
 /// not JSON is skipped with an error in the log naming it (the others still run).
 async fn templates(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, Value)> {
-    let listed = match s3
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(TEMPLATES_PREFIX)
-        .send()
-        .await
-    {
+    let listed = match s3.list_objects_v2().bucket(bucket).prefix(TEMPLATES_PREFIX).send().await {
         Ok(out) => out,
         Err(e) => {
             tracing::error!(bucket, error = %aws_sdk_s3::error::DisplayErrorContext(&e), "watch folder: cannot list job templates");
@@ -149,12 +134,7 @@ async fn templates(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, Value)
         }
     };
     let mut found = Vec::new();
-    for key in listed
-        .contents()
-        .iter()
-        .filter_map(|o| o.key())
-        .filter(|k| k.ends_with(".json"))
-    {
+    for key in listed.contents().iter().filter_map(|o| o.key()).filter(|k| k.ends_with(".json")) {
         let body = match s3.get_object().bucket(bucket).key(key).send().await {
             Ok(out) => out.body.collect().await.map(|b| b.into_bytes()),
             Err(e) => {
@@ -162,10 +142,7 @@ async fn templates(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, Value)
                 continue;
             }
         };
-        match body
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        {
+        match body.ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
             Some(v) => found.push((key.to_owned(), v)),
             None => tracing::error!(key, "watch folder: job template is not valid JSON; skipped"),
         }
@@ -192,21 +169,12 @@ pub(crate) async fn run(
                 let jobs: Vec<NewJob> = if found.is_empty() {
                     job_for(&event, &config, None, None).into_iter().collect()
                 } else {
-                    found
-                        .iter()
-                        .filter_map(|(key, t)| job_for(&event, &config, Some(t), Some(key)))
-                        .collect()
+                    found.iter().filter_map(|(key, t)| job_for(&event, &config, Some(t), Some(key))).collect()
                 };
                 for job in jobs {
                     match mediaconvert.submit(job) {
-                        Ok(job) => tracing::info!(
-                            job = job.id,
-                            key = event.key,
-                            "watch folder: job submitted"
-                        ),
-                        Err(e) => {
-                            tracing::error!(key = event.key, error = %e, "watch folder: job not submitted")
-                        }
+                        Ok(job) => tracing::info!(job = job.id, key = event.key, "watch folder: job submitted"),
+                        Err(e) => tracing::error!(key = event.key, error = %e, "watch folder: job not submitted"),
                     }
                 }
             }
@@ -257,8 +225,7 @@ mod tests {
 
     #[test]
     fn fills_in_the_input_and_the_asset_destinations() {
-        let job =
-            job_for(&event("watch", "inputs/a1/trip.mov"), &config(), None, None).expect("job");
+        let job = job_for(&event("watch", "inputs/a1/trip.mov"), &config(), None, None).expect("job");
         assert_eq!(
             job.settings["Inputs"][0]["FileInput"],
             "s3://watch/inputs/a1/trip.mov"
@@ -269,8 +236,7 @@ mod tests {
             "s3://media/a1/hls/"
         );
         assert_eq!(job.user_metadata["assetId"], "a1");
-        let by_stem =
-            job_for(&event("watch", "inputs/trip.mov"), &config(), None, None).expect("job");
+        let by_stem = job_for(&event("watch", "inputs/trip.mov"), &config(), None, None).expect("job");
         assert_eq!(by_stem.user_metadata["assetId"], "trip");
     }
 }

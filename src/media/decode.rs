@@ -44,12 +44,9 @@ impl VideoDecoder {
             .streams()
             .filter(|s| s.parameters().medium() == ffmpeg_next::media::Type::Video)
             .find(|s| {
-                !s.disposition()
-                    .contains(format::stream::Disposition::ATTACHED_PIC)
+                !s.disposition().contains(format::stream::Disposition::ATTACHED_PIC)
             })
-            .ok_or_else(|| MediaError::NoVideoStream {
-                path: path.to_path_buf(),
-            })?;
+            .ok_or_else(|| MediaError::NoVideoStream { path: path.to_path_buf() })?;
         let stream_index = stream.index();
         let time_base = stream.time_base();
         let start_s = if stream.start_time() == ffmpeg_next::ffi::AV_NOPTS_VALUE {
@@ -68,10 +65,7 @@ impl VideoDecoder {
             count: 0,
             ..Default::default()
         });
-        let decoder = ctx
-            .decoder()
-            .video()
-            .map_err(|e| decode_err(path, 0.0, e))?;
+        let decoder = ctx.decoder().video().map_err(|e| decode_err(path, 0.0, e))?;
         Ok(Self {
             path: path.to_path_buf(),
             input,
@@ -96,8 +90,7 @@ impl VideoDecoder {
     /// The first frame shown at or after `at_s` (the last frame if `at_s` is past the end).
     pub fn frame_at(&mut self, at_s: f64) -> Result<TimedFrame> {
         let ahead = self.position_s.map(|p| at_s - p);
-        let decode_forward =
-            matches!(ahead, Some(d) if (0.0..=DECODE_FORWARD_INSTEAD_OF_SEEK_S).contains(&d));
+        let decode_forward = matches!(ahead, Some(d) if (0.0..=DECODE_FORWARD_INSTEAD_OF_SEEK_S).contains(&d));
         if !decode_forward {
             self.seek(at_s)?;
         }
@@ -184,11 +177,7 @@ impl VideoDecoder {
     pub fn display_size(&self) -> (u32, u32) {
         let (w, h) = (self.decoder.width(), self.decoder.height());
         let (n, d) = self.sar;
-        let w = if n > 0 && d > 0 {
-            (f64::from(w) * f64::from(n) / f64::from(d)).round() as u32
-        } else {
-            w
-        };
+        let w = if n > 0 && d > 0 { (f64::from(w) * f64::from(n) / f64::from(d)).round() as u32 } else { w };
         if self.rotation_cw % 180 == 90 {
             (h, w)
         } else {
@@ -200,14 +189,9 @@ impl VideoDecoder {
     pub fn render_rgb(&mut self, frame: &VideoFrame, width: u32) -> Result<RgbImage> {
         let (dw, dh) = self.display_size();
         let out_w = width.max(2);
-        let out_h =
-            ((f64::from(out_w) * f64::from(dh) / f64::from(dw.max(1))).round() as u32).max(2);
+        let out_h = ((f64::from(out_w) * f64::from(dh) / f64::from(dw.max(1))).round() as u32).max(2);
         // Scale in the stored orientation, then rotate the small picture (cheap).
-        let (scale_w, scale_h) = if self.rotation_cw % 180 == 90 {
-            (out_h, out_w)
-        } else {
-            (out_w, out_h)
-        };
+        let (scale_w, scale_h) = if self.rotation_cw % 180 == 90 { (out_h, out_w) } else { (out_w, out_h) };
         let key = (frame.width(), frame.height(), frame.format());
         let needs_new = self.scaler.as_ref().is_none_or(|(_, k)| *k != key);
         if needs_new {
@@ -225,9 +209,7 @@ impl VideoDecoder {
         }
         let mut rgb = VideoFrame::empty();
         if let Some((scaler, _)) = self.scaler.as_mut() {
-            scaler
-                .run(frame, &mut rgb)
-                .map_err(|e| decode_err(&self.path, 0.0, e))?;
+            scaler.run(frame, &mut rgb).map_err(|e| decode_err(&self.path, 0.0, e))?;
         }
         let stride = rgb.stride(0);
         let data = rgb.data(0);
@@ -251,9 +233,5 @@ impl VideoDecoder {
 }
 
 fn decode_err(path: &Path, at_s: f64, e: ffmpeg_next::Error) -> MediaError {
-    MediaError::Decode {
-        path: path.to_path_buf(),
-        at_s,
-        detail: e.to_string(),
-    }
+    MediaError::Decode { path: path.to_path_buf(), at_s, detail: e.to_string() }
 }

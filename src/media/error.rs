@@ -29,11 +29,7 @@ pub enum MediaError {
     #[error("{}: has no video stream to take a thumbnail from", .path.display())]
     NoVideoStream { path: PathBuf },
     #[error("{}: could not decode a frame at {at_s:.3} s: {detail}", .path.display())]
-    Decode {
-        path: PathBuf,
-        at_s: f64,
-        detail: String,
-    },
+    Decode { path: PathBuf, at_s: f64, detail: String },
     #[error("{}: {detail}", .path.display())]
     Io { path: PathBuf, detail: String },
     #[error("invalid request: {0}")]
@@ -64,10 +60,7 @@ impl MediaError {
         match err.kind() {
             std::io::ErrorKind::NotFound => MediaError::NotFound { path },
             std::io::ErrorKind::PermissionDenied => MediaError::PermissionDenied { path },
-            _ => MediaError::Io {
-                path,
-                detail: err.to_string(),
-            },
+            _ => MediaError::Io { path, detail: err.to_string() },
         }
     }
 }

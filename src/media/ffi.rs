@@ -36,9 +36,7 @@ fn cstr(ptr: *const c_char) -> Option<String> {
         return None;
     }
     // SAFETY: libav returns static, NUL-terminated names (or NULL, handled above).
-    let s = unsafe { CStr::from_ptr(ptr) }
-        .to_string_lossy()
-        .into_owned();
+    let s = unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned();
     (!s.is_empty() && s != "unknown" && s != "unspecified").then_some(s)
 }
 
@@ -85,22 +83,8 @@ pub(crate) fn raw_params(params: &ffmpeg_next::codec::Parameters) -> RawParams {
             out.intra_only_image = props & ffi::AV_CODEC_PROP_INTRA_ONLY as c_int != 0
                 && matches!(
                     out.codec_name.as_str(),
-                    "png"
-                        | "bmp"
-                        | "tiff"
-                        | "webp"
-                        | "jpegxl"
-                        | "gif"
-                        | "mjpeg"
-                        | "jpeg2000"
-                        | "ppm"
-                        | "pgm"
-                        | "pbm"
-                        | "pam"
-                        | "qoi"
-                        | "sgi"
-                        | "targa"
-                        | "psd"
+                    "png" | "bmp" | "tiff" | "webp" | "jpegxl" | "gif" | "mjpeg" | "jpeg2000"
+                        | "ppm" | "pgm" | "pbm" | "pam" | "qoi" | "sgi" | "targa" | "psd"
                 );
         }
         if p.profile >= 0 {

@@ -11,7 +11,9 @@ use std::path::Path;
 use std::sync::Once;
 
 pub use error::{MediaError, Result};
-pub use model::{AudioInfo, HdrFormat, MediaInfo, MediaKind, StreamDetails, StreamInfo, VideoInfo};
+pub use model::{
+    AudioInfo, HdrFormat, MediaInfo, MediaKind, StreamDetails, StreamInfo, VideoInfo,
+};
 pub use probe::probe;
 pub use thumbnail::{poster, sprite, PosterOptions, PosterResult, SpriteOptions, SpriteResult};
 
@@ -36,14 +38,9 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg_next::format::context::In
     init();
     ffmpeg_next::format::input(path).map_err(|err| {
         if probe::looks_like_isobmff(path) {
-            MediaError::Truncated {
-                path: path.to_path_buf(),
-            }
+            MediaError::Truncated { path: path.to_path_buf() }
         } else {
-            MediaError::NotMedia {
-                path: path.to_path_buf(),
-                detail: err.to_string(),
-            }
+            MediaError::NotMedia { path: path.to_path_buf(), detail: err.to_string() }
         }
     })
 }

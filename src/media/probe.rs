@@ -28,29 +28,22 @@ pub fn probe(path: &Path) -> Result<MediaInfo> {
 pub(crate) fn preflight(path: &Path) -> Result<u64> {
     let meta = std::fs::metadata(path).map_err(|e| MediaError::io(path, &e))?;
     if meta.is_dir() {
-        return Err(MediaError::IsDirectory {
-            path: path.to_path_buf(),
-        });
+        return Err(MediaError::IsDirectory { path: path.to_path_buf() });
     }
     // Opening catches "permission denied", which metadata alone does not.
     let mut file = std::fs::File::open(path).map_err(|e| MediaError::io(path, &e))?;
     if meta.len() == 0 {
-        return Err(MediaError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(MediaError::Empty { path: path.to_path_buf() });
     }
     let mut probe_byte = [0u8; 1];
-    file.read(&mut probe_byte)
-        .map_err(|e| MediaError::io(path, &e))?;
+    file.read(&mut probe_byte).map_err(|e| MediaError::io(path, &e))?;
     Ok(meta.len())
 }
 
 /// True when the file starts like an ISO-BMFF (MP4/MOV) file: a box header then `ftyp`/`wide`/`mdat`.
 pub(crate) fn looks_like_isobmff(path: &Path) -> bool {
     let mut head = [0u8; 12];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
+    let Ok(mut f) = std::fs::File::open(path) else { return false };
     if f.read_exact(&mut head).is_err() {
         return false;
     }
@@ -72,11 +65,7 @@ fn round3(x: f64) -> f64 {
 }
 
 fn container_name(format_name: &str, path: &Path, input: &Input) -> String {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     if format_name.starts_with("mov,") {
         return match input.metadata().get("major_brand").map(str::trim) {
             Some("qt") => "mov".into(),
@@ -86,17 +75,9 @@ fn container_name(format_name: &str, path: &Path, input: &Input) -> String {
         };
     }
     if format_name.starts_with("matroska") {
-        return if ext == "webm" {
-            "webm".into()
-        } else {
-            "mkv".into()
-        };
+        return if ext == "webm" { "webm".into() } else { "mkv".into() };
     }
-    format_name
-        .split(',')
-        .next()
-        .unwrap_or(format_name)
-        .to_string()
+    format_name.split(',').next().unwrap_or(format_name).to_string()
 }
 
 fn describe(path: &Path, input: &Input, size_bytes: u64) -> Result<MediaInfo> {
@@ -170,10 +151,7 @@ fn describe(path: &Path, input: &Input, size_bytes: u64) -> Result<MediaInfo> {
             let single_frame = stream.frames() <= 1;
             let image_demuxer = format_name.ends_with("_pipe") || format_name == "image2";
             if !v.attached_picture && (image_demuxer || (raw.intra_only_image && single_frame)) {
-                return Err(MediaError::StillImage {
-                    path: path.to_path_buf(),
-                    codec: raw.codec_name,
-                });
+                return Err(MediaError::StillImage { path: path.to_path_buf(), codec: raw.codec_name });
             }
         }
         streams.push(StreamInfo {
@@ -181,14 +159,8 @@ fn describe(path: &Path, input: &Input, size_bytes: u64) -> Result<MediaInfo> {
             codec: raw.codec_name.clone(),
             codec_long_name: raw.codec_long_name.clone(),
             profile: raw.profile.clone(),
-            language: meta
-                .get("language")
-                .filter(|l| !l.is_empty())
-                .map(str::to_string),
-            title: meta
-                .get("title")
-                .filter(|t| !t.is_empty())
-                .map(str::to_string),
+            language: meta.get("language").filter(|l| !l.is_empty()).map(str::to_string),
+            title: meta.get("title").filter(|t| !t.is_empty()).map(str::to_string),
             bit_rate_bps: raw.bit_rate_bps,
             duration_s: seconds(stream.duration(), tb).map(round3),
             default: disposition.contains(ffmpeg_next::format::stream::Disposition::DEFAULT),
@@ -199,29 +171,18 @@ fn describe(path: &Path, input: &Input, size_bytes: u64) -> Result<MediaInfo> {
     let has_video = streams
         .iter()
         .any(|s| matches!(&s.details, StreamDetails::Video(v) if !v.attached_picture));
-    let has_audio = streams
-        .iter()
-        .any(|s| matches!(s.details, StreamDetails::Audio(_)));
+    let has_audio = streams.iter().any(|s| matches!(s.details, StreamDetails::Audio(_)));
     let kind = match (has_video, has_audio) {
         (true, _) => MediaKind::Video,
         (false, true) => MediaKind::Audio,
-        (false, false) => {
-            return Err(MediaError::NoMediaStreams {
-                path: path.to_path_buf(),
-            })
-        }
+        (false, false) => return Err(MediaError::NoMediaStreams { path: path.to_path_buf() }),
     };
-    let duration_s = seconds(
-        input.duration(),
-        Rational::new(1, ffmpeg_next::ffi::AV_TIME_BASE),
-    )
-    .map(round3);
+    let duration_s = seconds(input.duration(), Rational::new(1, ffmpeg_next::ffi::AV_TIME_BASE))
+        .map(round3);
     let bit_rate_bps = if input.bit_rate() > 0 {
         Some(input.bit_rate() as u64)
     } else {
-        duration_s
-            .filter(|d| *d > 0.0)
-            .map(|d| (size_bytes as f64 * 8.0 / d) as u64)
+        duration_s.filter(|d| *d > 0.0).map(|d| (size_bytes as f64 * 8.0 / d) as u64)
     };
     Ok(MediaInfo {
         path: path.display().to_string(),

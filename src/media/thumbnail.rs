@@ -22,11 +22,7 @@ pub struct PosterOptions {
 
 impl Default for PosterOptions {
     fn default() -> Self {
-        Self {
-            at_s: None,
-            width_px: limits::THUMBNAIL_DEFAULT_WIDTH_PX,
-            avoid_black: true,
-        }
+        Self { at_s: None, width_px: limits::THUMBNAIL_DEFAULT_WIDTH_PX, avoid_black: true }
     }
 }
 
@@ -76,10 +72,7 @@ fn write_jpeg(img: &RgbImage, out: &Path) -> Result<()> {
     let mut w = std::io::BufWriter::new(file);
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut w, limits::THUMBNAIL_JPEG_QUALITY)
         .encode_image(img)
-        .map_err(|e| MediaError::Io {
-            path: out.to_path_buf(),
-            detail: format!("cannot encode JPEG: {e}"),
-        })?;
+        .map_err(|e| MediaError::Io { path: out.to_path_buf(), detail: format!("cannot encode JPEG: {e}") })?;
     w.flush().map_err(io_err)?;
     drop(w);
     std::fs::rename(&tmp, out).map_err(io_err)
@@ -160,26 +153,15 @@ pub struct SpriteResult {
 
 fn vtt_time(s: f64) -> String {
     let ms = (s * 1000.0).round() as u64;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        ms / 3_600_000,
-        (ms / 60_000) % 60,
-        (ms / 1000) % 60,
-        ms % 1000
-    )
+    format!("{:02}:{:02}:{:02}.{:03}", ms / 3_600_000, (ms / 60_000) % 60, (ms / 1000) % 60, ms % 1000)
 }
 
 /// Writes a sprite sheet JPEG to `out` and its WebVTT track beside it (`out` with `.vtt`).
 /// One tile every `interval_s` (widened to stay under [`limits::SPRITE_MAX_TILES`]). Blocking.
 pub fn sprite(input: &Path, out: &Path, opts: &SpriteOptions) -> Result<SpriteResult> {
-    if opts.interval_s.is_nan()
-        || opts.interval_s <= 0.0
-        || opts.tile_width_px < 16
-        || opts.columns == 0
-    {
+    if opts.interval_s.is_nan() || opts.interval_s <= 0.0 || opts.tile_width_px < 16 || opts.columns == 0 {
         return Err(MediaError::InvalidArgument(
-            "sprite interval must be positive, tile width at least 16 px, columns at least 1"
-                .into(),
+            "sprite interval must be positive, tile width at least 16 px, columns at least 1".into(),
         ));
     }
     let mut dec = VideoDecoder::open(input)?;
@@ -196,24 +178,15 @@ pub fn sprite(input: &Path, out: &Path, opts: &SpriteOptions) -> Result<SpriteRe
     let rows = tiles.div_ceil(columns);
     let mut sheet = RgbImage::new(columns * tile_w, rows * tile_h);
     let mut vtt = String::from("WEBVTT\n\n");
-    let image_name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let image_name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     for i in 0..tiles {
         let start = f64::from(i) * interval;
         let end = (start + interval).min(duration.max(start + interval.min(1.0)));
         // Sample a little into each span so a cut on the boundary does not show the previous shot.
-        let frame =
-            dec.frame_at((start + interval.min(1.0) * 0.1).min((duration - 0.05).max(0.0)))?;
+        let frame = dec.frame_at((start + interval.min(1.0) * 0.1).min((duration - 0.05).max(0.0)))?;
         let mut tile = dec.render_rgb(&frame.frame, tile_w)?;
         if tile.height() != tile_h {
-            tile = image::imageops::resize(
-                &tile,
-                tile_w,
-                tile_h,
-                image::imageops::FilterType::Triangle,
-            );
+            tile = image::imageops::resize(&tile, tile_w, tile_h, image::imageops::FilterType::Triangle);
         }
         let (x, y) = ((i % columns) * tile_w, (i / columns) * tile_h);
         sheet.copy_from(&tile, x, y).map_err(|e| MediaError::Io {

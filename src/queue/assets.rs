@@ -59,10 +59,7 @@ impl AssetState {
 
     /// Nothing more will happen to the asset unless the user retries it.
     pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            AssetState::Complete | AssetState::Failed | AssetState::Canceled
-        )
+        matches!(self, AssetState::Complete | AssetState::Failed | AssetState::Canceled)
     }
 }
 
@@ -165,17 +162,13 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<(AssetRecord, String)> {
 impl AssetRecord {
     /// The sidecar caption files attached to this asset.
     pub fn sidecars(&self) -> Vec<Sidecar> {
-        self.captions_json
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok())
-            .unwrap_or_default()
+        self.captions_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default()
     }
 }
 
 fn finish(pair: (AssetRecord, String)) -> Result<AssetRecord, StoreError> {
     let (mut rec, state) = pair;
-    rec.state = AssetState::parse(&state)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown asset state {state:?}")))?;
+    rec.state = AssetState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("unknown asset state {state:?}")))?;
     Ok(rec)
 }
 
@@ -193,17 +186,11 @@ pub enum AssetLookupError {
 /// A short random id: lowercase letters and digits, 12 of them (62 bits).
 pub fn new_asset_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
-    (0..12)
-        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
-        .collect()
+    (0..12).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect()
 }
 
 fn placeholders(states: &[AssetState]) -> String {
-    states
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    states.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
 }
 
 impl Store {
@@ -219,9 +206,7 @@ impl Store {
              created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'added', ?7, ?7)",
             params![id, new.source_path, new.source_name, new.size_bytes as i64, new.mtime_ns, new.preset, now],
         )?;
-        let rec = self
-            .asset(&id)?
-            .ok_or_else(|| StoreError::Corrupt(format!("asset {id} vanished after insert")))?;
+        let rec = self.asset(&id)?.ok_or_else(|| StoreError::Corrupt(format!("asset {id} vanished after insert")))?;
         Ok((rec, true))
     }
 
@@ -254,14 +239,8 @@ impl Store {
     }
 
     pub fn asset(&self, id: &str) -> Result<Option<AssetRecord>, StoreError> {
-        let row = self
-            .conn()
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM assets WHERE id = ?1"),
-                [id],
-                from_row,
-            )
-            .optional()?;
+        let row =
+            self.conn().query_row(&format!("SELECT {COLUMNS} FROM assets WHERE id = ?1"), [id], from_row).optional()?;
         row.map(finish).transpose()
     }
 
@@ -270,16 +249,11 @@ impl Store {
         if let Some(a) = self.asset(prefix)? {
             return Ok(a);
         }
-        let escaped = prefix
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let rows = {
             let conn = self.conn();
             let query = || -> rusqlite::Result<Vec<_>> {
-                let mut stmt = conn.prepare(&format!(
-                    "SELECT {COLUMNS} FROM assets WHERE id LIKE ?1 ESCAPE '\\' LIMIT 2"
-                ))?;
+                let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM assets WHERE id LIKE ?1 ESCAPE '\\' LIMIT 2"))?;
                 let rows = stmt.query_map([format!("{escaped}%")], from_row)?.collect();
                 rows
             };
@@ -287,9 +261,7 @@ impl Store {
         };
         match rows.len() {
             0 => Err(AssetLookupError::NotFound(prefix.to_owned())),
-            1 => Ok(finish(rows.into_iter().next().ok_or_else(|| {
-                AssetLookupError::NotFound(prefix.to_owned())
-            })?)?),
+            1 => Ok(finish(rows.into_iter().next().ok_or_else(|| AssetLookupError::NotFound(prefix.to_owned()))?)?),
             n => Err(AssetLookupError::Ambiguous(prefix.to_owned(), n)),
         }
     }
@@ -297,12 +269,8 @@ impl Store {
     /// Every asset, oldest first.
     pub fn assets(&self) -> Result<Vec<AssetRecord>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM assets ORDER BY created_at_ms, id"
-        ))?;
-        let rows = stmt
-            .query_map([], from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM assets ORDER BY created_at_ms, id"))?;
+        let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(finish).collect()
     }
 
@@ -312,9 +280,7 @@ impl Store {
         let mut stmt = conn.prepare(&format!(
             "SELECT {COLUMNS} FROM assets WHERE state NOT IN ('complete', 'failed', 'canceled') ORDER BY created_at_ms, id"
         ))?;
-        let rows = stmt
-            .query_map([], from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(finish).collect()
     }
 
@@ -340,12 +306,7 @@ impl Store {
     }
 
     /// `added → probed` with the probe and the poster.
-    pub fn set_asset_probed(
-        &self,
-        id: &str,
-        probe_json: &str,
-        thumbnail_path: Option<&str>,
-    ) -> Result<bool, StoreError> {
+    pub fn set_asset_probed(&self, id: &str, probe_json: &str, thumbnail_path: Option<&str>) -> Result<bool, StoreError> {
         self.update_asset_if(
             id,
             &[AssetState::Added],
@@ -355,13 +316,7 @@ impl Store {
     }
 
     /// The plan and where the source goes (before the upload starts).
-    pub fn set_asset_planned(
-        &self,
-        id: &str,
-        plan_json: &str,
-        bucket: &str,
-        key: &str,
-    ) -> Result<bool, StoreError> {
+    pub fn set_asset_planned(&self, id: &str, plan_json: &str, bucket: &str, key: &str) -> Result<bool, StoreError> {
         self.update_asset_if(
             id,
             &[AssetState::Probed, AssetState::Uploading],
@@ -381,13 +336,7 @@ impl Store {
     }
 
     /// Upload progress (also links the upload record, whose parts make the upload resumable).
-    pub fn set_asset_upload_progress(
-        &self,
-        id: &str,
-        upload_id: Option<i64>,
-        done: u64,
-        total: u64,
-    ) -> Result<bool, StoreError> {
+    pub fn set_asset_upload_progress(&self, id: &str, upload_id: Option<i64>, done: u64, total: u64) -> Result<bool, StoreError> {
         self.update_asset_if(
             id,
             &[AssetState::Uploading],
@@ -417,18 +366,8 @@ impl Store {
     }
 
     /// Job progress while it runs (`submitted | transcoding → transcoding`).
-    pub fn set_asset_job_progress(
-        &self,
-        id: &str,
-        status: &str,
-        phase: Option<&str>,
-        percent: Option<f64>,
-    ) -> Result<bool, StoreError> {
-        let state = if status == "SUBMITTED" {
-            "submitted"
-        } else {
-            "transcoding"
-        };
+    pub fn set_asset_job_progress(&self, id: &str, status: &str, phase: Option<&str>, percent: Option<f64>) -> Result<bool, StoreError> {
+        let state = if status == "SUBMITTED" { "submitted" } else { "transcoding" };
         self.update_asset_if(
             id,
             &[AssetState::Submitted, AssetState::Transcoding],
@@ -449,17 +388,8 @@ impl Store {
     }
 
     /// Any unfinished state → `failed`, remembering the stage it failed in.
-    pub fn set_asset_failed(
-        &self,
-        id: &str,
-        stage: AssetState,
-        kind: &str,
-        message: &str,
-    ) -> Result<bool, StoreError> {
-        let unfinished: Vec<AssetState> = AssetState::ALL
-            .into_iter()
-            .filter(|s| !s.is_terminal())
-            .collect();
+    pub fn set_asset_failed(&self, id: &str, stage: AssetState, kind: &str, message: &str) -> Result<bool, StoreError> {
+        let unfinished: Vec<AssetState> = AssetState::ALL.into_iter().filter(|s| !s.is_terminal()).collect();
         self.update_asset_if(
             id,
             &unfinished,
@@ -470,35 +400,25 @@ impl Store {
 
     /// Any unfinished state → `canceled`.
     pub fn set_asset_canceled(&self, id: &str) -> Result<bool, StoreError> {
-        let unfinished: Vec<AssetState> = AssetState::ALL
-            .into_iter()
-            .filter(|s| !s.is_terminal())
-            .collect();
+        let unfinished: Vec<AssetState> = AssetState::ALL.into_iter().filter(|s| !s.is_terminal()).collect();
         self.update_asset_if(id, &unfinished, "state = 'canceled', waiting = NULL", &[])
     }
 
     /// Why an unfinished asset is waiting (None: it is not).
     pub fn set_asset_waiting(&self, id: &str, why: Option<&str>) -> Result<bool, StoreError> {
-        let unfinished: Vec<AssetState> = AssetState::ALL
-            .into_iter()
-            .filter(|s| !s.is_terminal())
-            .collect();
+        let unfinished: Vec<AssetState> = AssetState::ALL.into_iter().filter(|s| !s.is_terminal()).collect();
         self.update_asset_if(id, &unfinished, "waiting = ?1", &[&why])
     }
 
     /// `failed | canceled` → the state to resume from: where the source already is on S3 the
     /// upload is not repeated, and a new job attempt (hence a new request token) is allowed.
     pub fn retry_asset(&self, id: &str) -> Result<Option<AssetState>, StoreError> {
-        let Some(rec) = self.asset(id)? else {
-            return Ok(None);
-        };
+        let Some(rec) = self.asset(id)? else { return Ok(None) };
         if !matches!(rec.state, AssetState::Failed | AssetState::Canceled) {
             return Ok(None);
         }
         let uploaded = match rec.upload_id {
-            Some(up) => self
-                .upload(up)?
-                .is_some_and(|u| u.state == super::UploadState::Completed),
+            Some(up) => self.upload(up)?.is_some_and(|u| u.state == super::UploadState::Completed),
             None => false,
         };
         let to = if rec.probe_json.is_none() {
@@ -520,10 +440,7 @@ impl Store {
 
     /// Forgets an asset (its outputs stay where they are).
     pub fn remove_asset(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .conn()
-            .execute("DELETE FROM assets WHERE id = ?1", [id])?
-            == 1)
+        Ok(self.conn().execute("DELETE FROM assets WHERE id = ?1", [id])? == 1)
     }
 }
 
@@ -551,31 +468,20 @@ mod tests {
         assert!(!fresh);
         assert_eq!(again.id, a.id);
 
-        assert!(
-            !store.set_asset_uploading(&a.id, 10).unwrap(),
-            "added cannot jump to uploading"
-        );
+        assert!(!store.set_asset_uploading(&a.id, 10).unwrap(), "added cannot jump to uploading");
         assert!(store.set_asset_probed(&a.id, "{}", None).unwrap());
         assert!(store.set_asset_uploading(&a.id, 1000).unwrap());
         assert!(store.set_asset_canceled(&a.id).unwrap());
         // A runner that has not seen the cancel cannot move the asset on.
-        assert!(!store
-            .set_asset_upload_progress(&a.id, None, 500, 1000)
-            .unwrap());
+        assert!(!store.set_asset_upload_progress(&a.id, None, 500, 1000).unwrap());
         assert!(!store.set_asset_uploaded(&a.id, 1).unwrap());
-        assert_eq!(
-            store.asset(&a.id).unwrap().unwrap().state,
-            AssetState::Canceled
-        );
+        assert_eq!(store.asset(&a.id).unwrap().unwrap().state, AssetState::Canceled);
 
         assert_eq!(store.retry_asset(&a.id).unwrap(), Some(AssetState::Probed));
         let r = store.asset(&a.id).unwrap().unwrap();
         assert_eq!((r.state, r.job_attempt), (AssetState::Probed, 1));
         // Now in flight again: adding the same path finds it.
-        assert_eq!(
-            store.add_asset(&new_asset("/v/trip.mov")).unwrap().0.id,
-            a.id
-        );
+        assert_eq!(store.add_asset(&new_asset("/v/trip.mov")).unwrap().0.id, a.id);
     }
 
     #[test]
@@ -584,13 +490,7 @@ mod tests {
         let store = Store::open_in(dir.path()).unwrap();
         let (a, _) = store.add_asset(&new_asset("/v/a.mov")).unwrap();
         assert_eq!(store.find_asset(&a.id[..6]).unwrap().id, a.id);
-        assert!(matches!(
-            store.find_asset("zzzzzzzzzzzzz"),
-            Err(AssetLookupError::NotFound(_))
-        ));
-        assert!(matches!(
-            store.find_asset("%"),
-            Err(AssetLookupError::NotFound(_))
-        ));
+        assert!(matches!(store.find_asset("zzzzzzzzzzzzz"), Err(AssetLookupError::NotFound(_))));
+        assert!(matches!(store.find_asset("%"), Err(AssetLookupError::NotFound(_))));
     }
 }

@@ -11,9 +11,7 @@ impl DesktopNotifier {
     /// Enabled when asked and a session bus is there to carry it.
     pub fn new(wanted: bool) -> Self {
         let has_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty());
-        Self {
-            enabled: wanted && has_bus,
-        }
+        Self { enabled: wanted && has_bus }
     }
 }
 
@@ -26,12 +24,7 @@ impl Notifier for DesktopNotifier {
         // `show()` blocks with no timeout if the notification daemon hangs: never on the
         // caller's path, on a thread of its own that may outlive the call.
         std::thread::spawn(move || {
-            if let Err(e) = notify_rust::Notification::new()
-                .appname("vodstudio")
-                .summary(&title)
-                .body(&body)
-                .show()
-            {
+            if let Err(e) = notify_rust::Notification::new().appname("vodstudio").summary(&title).body(&body).show() {
                 tracing::debug!("no desktop notification: {e}");
             }
         });

@@ -18,9 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::{AssetRecord, AssetState, Store, StoreError};
 use crate::config::{Backend, Settings, SubmitMode, INPUT_PREFIX};
 use crate::jobs::{self, FailureKind, JobSnapshot, PipelineError, PollBackoff};
-use crate::upload::{
-    UploadControl, UploadError, UploadOptions, UploadProgress, UploadRequest, Uploader,
-};
+use crate::upload::{UploadControl, UploadError, UploadOptions, UploadProgress, UploadRequest, Uploader};
 
 /// Shows a desktop notification (or does nothing where there is no desktop).
 pub trait Notifier: Send + Sync {
@@ -97,28 +95,12 @@ impl From<StoreError> for StepError {
 }
 
 impl Runner {
-    pub fn new(
-        store: Store,
-        backend: Backend,
-        settings: Settings,
-        data_dir: &Path,
-        notifier: Arc<dyn Notifier>,
-    ) -> Self {
-        Self {
-            store,
-            backend: Arc::new(backend),
-            settings,
-            data_dir: data_dir.to_path_buf(),
-            notifier,
-        }
+    pub fn new(store: Store, backend: Backend, settings: Settings, data_dir: &Path, notifier: Arc<dyn Notifier>) -> Self {
+        Self { store, backend: Arc::new(backend), settings, data_dir: data_dir.to_path_buf(), notifier }
     }
 
     /// Processes the queue until it is idle (with `exit_when_idle`) or `stop` fires.
-    pub async fn run(
-        &self,
-        opts: RunOptions,
-        stop: CancellationToken,
-    ) -> Result<RunSummary, StoreError> {
+    pub async fn run(&self, opts: RunOptions, stop: CancellationToken) -> Result<RunSummary, StoreError> {
         let permits = Arc::new(Semaphore::new(self.settings.parallel_assets.max(1)));
         let mut active: HashMap<String, tokio::task::JoinHandle<()>> = HashMap::new();
         let mut seen: HashSet<String> = HashSet::new();
@@ -134,9 +116,7 @@ impl Runner {
                 if active.contains_key(&asset.id) {
                     continue;
                 }
-                let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-                    break;
-                };
+                let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else { break };
                 seen.insert(asset.id.clone());
                 let runner = self.clone();
                 let id = asset.id.clone();
@@ -188,13 +168,9 @@ impl Runner {
             };
             let step = match asset.state {
                 AssetState::Added => self.probe(&asset).await,
-                AssetState::Probed | AssetState::Uploading => {
-                    self.upload(&asset, &cancel, &stop).await
-                }
+                AssetState::Probed | AssetState::Uploading => self.upload(&asset, &cancel, &stop).await,
                 AssetState::Uploaded => self.submit(&asset).await,
-                AssetState::Submitted | AssetState::Transcoding => {
-                    self.track(&asset, &cancel, &stop).await
-                }
+                AssetState::Submitted | AssetState::Transcoding => self.track(&asset, &cancel, &stop).await,
                 _ => break,
             };
             match step {
@@ -216,15 +192,9 @@ impl Runner {
                 }
                 Err(StepError::Failed(e)) => {
                     tracing::warn!(asset = id, "failed in {}: {}", asset.state, e.message);
-                    if let Ok(true) =
-                        self.store
-                            .set_asset_failed(id, asset.state, e.kind.as_str(), &e.message)
-                    {
+                    if let Ok(true) = self.store.set_asset_failed(id, asset.state, e.kind.as_str(), &e.message) {
                         if e.kind == FailureKind::JobFailed {
-                            self.notifier.notify(
-                                &format!("Transcode failed: {}", asset.source_name),
-                                &e.message,
-                            );
+                            self.notifier.notify(&format!("Transcode failed: {}", asset.source_name), &e.message);
                         }
                     }
                     break;
@@ -254,20 +224,13 @@ impl Runner {
 
     /// `added → probed`: the probe and a poster, in-process. Works offline.
     async fn probe(&self, asset: &AssetRecord) -> Result<(), StepError> {
-        let (probe_json, poster) =
-            probe_and_poster(&self.data_dir, &asset.id, Path::new(&asset.source_path)).await?;
-        self.store
-            .set_asset_probed(&asset.id, &probe_json, poster.as_deref())?;
+        let (probe_json, poster) = probe_and_poster(&self.data_dir, &asset.id, Path::new(&asset.source_path)).await?;
+        self.store.set_asset_probed(&asset.id, &probe_json, poster.as_deref())?;
         Ok(())
     }
 
     /// `probed → uploading → uploaded`: plan the job, then the resumable upload.
-    async fn upload(
-        &self,
-        asset: &AssetRecord,
-        cancel: &CancellationToken,
-        stop: &CancellationToken,
-    ) -> Result<(), StepError> {
+    async fn upload(&self, asset: &AssetRecord, cancel: &CancellationToken, stop: &CancellationToken) -> Result<(), StepError> {
         let key = format!("{INPUT_PREFIX}{}/{}", asset.id, asset.source_name);
         if asset.plan_json.is_none() {
             let planned = match self.backend.mode {
@@ -278,12 +241,7 @@ impl Runner {
                     "notes": ["the watch folder's automation creates the job"],
                 }),
             };
-            self.store.set_asset_planned(
-                &asset.id,
-                &planned.to_string(),
-                &self.backend.watch_bucket,
-                &key,
-            )?;
+            self.store.set_asset_planned(&asset.id, &planned.to_string(), &self.backend.watch_bucket, &key)?;
         }
         // A quick look at S3 first: without it an unreachable endpoint would cost the upload
         // driver's whole retry budget before the asset shows as waiting.
@@ -292,23 +250,11 @@ impl Runner {
         self.upload_sidecars(asset).await?;
         let path = PathBuf::from(&asset.source_path);
         let size = std::fs::metadata(&path)
-            .map_err(|e| {
-                StepError::Failed(PipelineError::new(
-                    FailureKind::Local,
-                    format!(
-                        "cannot read {}: {e}; was it moved or deleted?",
-                        path.display()
-                    ),
-                ))
-            })?
+            .map_err(|e| StepError::Failed(PipelineError::new(FailureKind::Local, format!("cannot read {}: {e}; was it moved or deleted?", path.display()))))?
             .len();
         self.store.set_asset_uploading(&asset.id, size)?;
 
-        let uploader = Uploader::new(
-            self.backend.s3.clone(),
-            self.store.clone(),
-            self.backend.endpoint_id.clone(),
-        );
+        let uploader = Uploader::new(self.backend.s3.clone(), self.store.clone(), self.backend.endpoint_id.clone());
         let req = UploadRequest {
             file: path,
             bucket: self.backend.watch_bucket.clone(),
@@ -321,10 +267,7 @@ impl Runner {
             bandwidth_limit_bytes_per_s: self.settings.bandwidth_limit_bytes_per_s,
             part_size_bytes: None,
         };
-        let control = UploadControl {
-            pause: stop.child_token(),
-            cancel: cancel.child_token(),
-        };
+        let control = UploadControl { pause: stop.child_token(), cancel: cancel.child_token() };
         let (tx, mut rx) = tokio::sync::watch::channel(UploadProgress::default());
         let store = self.store.clone();
         let id = asset.id.clone();
@@ -341,8 +284,7 @@ impl Runner {
         let _ = progress.await;
         match result {
             Ok(outcome) => {
-                self.store
-                    .set_asset_uploaded(&asset.id, outcome.record_id)?;
+                self.store.set_asset_uploaded(&asset.id, outcome.record_id)?;
                 Ok(())
             }
             Err(UploadError::Canceled) => Err(StepError::Canceled),
@@ -357,10 +299,7 @@ impl Runner {
                     "file" | "file_changed" | "store" => FailureKind::Local,
                     _ => FailureKind::Other,
                 };
-                Err(StepError::Failed(PipelineError::new(
-                    kind,
-                    format!("upload: {e}"),
-                )))
+                Err(StepError::Failed(PipelineError::new(kind, format!("upload: {e}"))))
             }
         }
     }
@@ -368,32 +307,21 @@ impl Runner {
     /// Puts the asset's sidecar caption files next to its source, `inputs/<asset>/<name>`, in
     /// one PutObject each (they are small; see `limits::SIDECAR_MAX_BYTES`).
     async fn upload_sidecars(&self, asset: &AssetRecord) -> Result<(), StepError> {
-        let failed =
-            |kind: FailureKind, msg: String| StepError::Failed(PipelineError::new(kind, msg));
+        use crate::presets::captions::CaptionFormat;
+        let failed = |kind: FailureKind, msg: String| StepError::Failed(PipelineError::new(kind, msg));
         for sidecar in asset.sidecars() {
             let name = sidecar.file_name();
             let bytes = tokio::fs::read(&sidecar.path).await.map_err(|e| {
-                failed(
-                    FailureKind::Local,
-                    format!(
-                        "cannot read captions {}: {e}; was it moved or deleted?",
-                        sidecar.path.display()
-                    ),
-                )
+                failed(FailureKind::Local, format!("cannot read captions {}: {e}; was it moved or deleted?", sidecar.path.display()))
             })?;
-            if bytes.len() as u64 > crate::limits::SIDECAR_MAX_BYTES {
-                return Err(failed(
-                    FailureKind::Local,
-                    format!(
-                        "captions {name:?} are {} bytes; caption files of up to {} MiB are uploaded",
-                        bytes.len(),
-                        crate::limits::SIDECAR_MAX_BYTES / (1024 * 1024)
-                    ),
-                ));
+            let max = crate::limits::SIDECAR_MAX_BYTES;
+            if bytes.len() as u64 > max {
+                let msg = format!("captions {name:?} are {} bytes; caption files of up to {} MiB are uploaded", bytes.len(), max >> 20);
+                return Err(failed(FailureKind::Local, msg));
             }
             let content_type = match sidecar.format {
-                crate::presets::captions::CaptionFormat::Srt => "application/x-subrip",
-                crate::presets::captions::CaptionFormat::Webvtt => "text/vtt",
+                CaptionFormat::Srt => "application/x-subrip",
+                CaptionFormat::Webvtt => "text/vtt",
             };
             self.backend
                 .s3
@@ -405,15 +333,7 @@ impl Runner {
                 .body(bytes.into())
                 .send()
                 .await
-                .map_err(|e| {
-                    failed(
-                        FailureKind::Other,
-                        format!(
-                            "upload captions {name:?}: {}",
-                            aws_sdk_s3::error::DisplayErrorContext(e)
-                        ),
-                    )
-                })?;
+                .map_err(|e| failed(FailureKind::Other, format!("upload captions {name:?}: {}", aws_sdk_s3::error::DisplayErrorContext(e))))?;
         }
         Ok(())
     }
@@ -426,27 +346,15 @@ impl Runner {
             .probe_json
             .as_deref()
             .and_then(|j| serde_json::from_str(j).ok())
-            .ok_or_else(|| {
-                bad(
-                    FailureKind::Local,
-                    "the asset has no probe: retry it".into(),
-                )
-            })?;
-        let preset = presets::load(&self.data_dir, &asset.preset)
-            .map_err(|e| bad(FailureKind::BadRequest, e.to_string()))?;
-        let audio = presets::load(&self.data_dir, presets::AUDIO_PRESET)
-            .map_err(|e| bad(FailureKind::BadRequest, e.to_string()))?;
+            .ok_or_else(|| bad(FailureKind::Local, "the asset has no probe: retry it".into()))?;
+        let preset = presets::load(&self.data_dir, &asset.preset).map_err(|e| bad(FailureKind::BadRequest, e.to_string()))?;
+        let audio = presets::load(&self.data_dir, presets::AUDIO_PRESET).map_err(|e| bad(FailureKind::BadRequest, e.to_string()))?;
         let input_url = format!("s3://{}/{key}", self.backend.watch_bucket);
         let captions: Vec<presets::captions::CaptionTrack> = asset
             .sidecars()
             .into_iter()
             .map(|s| presets::captions::CaptionTrack {
-                url: format!(
-                    "s3://{}/{INPUT_PREFIX}{}/{}",
-                    self.backend.watch_bucket,
-                    asset.id,
-                    s.file_name()
-                ),
+                url: format!("s3://{}/{INPUT_PREFIX}{}/{}", self.backend.watch_bucket, asset.id, s.file_name()),
                 language: s.language,
                 format: s.format,
             })
@@ -460,8 +368,7 @@ impl Runner {
             queue: self.backend.queue.as_deref(),
             captions: &captions,
         };
-        let planned = plan::plan(&info, &preset, &audio, &req)
-            .map_err(|e| bad(FailureKind::NotMedia, e.to_string()))?;
+        let planned = plan::plan(&info, &preset, &audio, &req).map_err(|e| bad(FailureKind::NotMedia, e.to_string()))?;
         serde_json::to_value(&planned).map_err(|e| bad(FailureKind::Other, e.to_string()))
     }
 
@@ -471,18 +378,10 @@ impl Runner {
             .plan_json
             .as_deref()
             .and_then(|j| serde_json::from_str(j).ok())
-            .ok_or_else(|| {
-                StepError::Failed(PipelineError::new(
-                    FailureKind::Local,
-                    "the asset has no plan: retry it",
-                ))
-            })?;
+            .ok_or_else(|| StepError::Failed(PipelineError::new(FailureKind::Local, "the asset has no plan: retry it")))?;
         let input_url = format!(
             "s3://{}/{}",
-            asset
-                .input_bucket
-                .as_deref()
-                .unwrap_or(&self.backend.watch_bucket),
+            asset.input_bucket.as_deref().unwrap_or(&self.backend.watch_bucket),
             asset.input_key.as_deref().unwrap_or_default()
         );
         match self.backend.mode {
@@ -518,37 +417,21 @@ impl Runner {
     }
 
     /// `submitted → transcoding → complete | failed | canceled`: GetJob until the job ends.
-    async fn track(
-        &self,
-        asset: &AssetRecord,
-        cancel: &CancellationToken,
-        stop: &CancellationToken,
-    ) -> Result<(), StepError> {
+    async fn track(&self, asset: &AssetRecord, cancel: &CancellationToken, stop: &CancellationToken) -> Result<(), StepError> {
         let Some(job_id) = asset.job_id.clone() else {
-            return Err(StepError::Failed(PipelineError::new(
-                FailureKind::Local,
-                "the asset has no job id: retry it",
-            )));
+            return Err(StepError::Failed(PipelineError::new(FailureKind::Local, "the asset has no job id: retry it")));
         };
         let mut backoff = PollBackoff::new(self.backend.poll_min, self.backend.poll_max);
         loop {
             let snap = jobs::get_job(&self.backend.mediaconvert, &job_id).await?;
-            let percent = snap
-                .percent
-                .or((snap.status == "COMPLETE").then_some(100.0));
+            let percent = snap.percent.or((snap.status == "COMPLETE").then_some(100.0));
             match snap.status.as_str() {
                 "COMPLETE" => {
                     let outputs = self.finish(asset, &snap).await?;
-                    if self
-                        .store
-                        .set_asset_complete(&asset.id, &outputs.to_string())?
-                    {
+                    if self.store.set_asset_complete(&asset.id, &outputs.to_string())? {
                         self.notifier.notify(
                             &format!("Ready: {}", asset.source_name),
-                            &format!(
-                                "{} renditions written",
-                                outputs["files"].as_array().map_or(0, Vec::len)
-                            ),
+                            &format!("{} renditions written", outputs["files"].as_array().map_or(0, Vec::len)),
                         );
                     }
                     return Ok(());
@@ -559,12 +442,7 @@ impl Runner {
                     return Err(StepError::Canceled);
                 }
                 status => {
-                    self.store.set_asset_job_progress(
-                        &asset.id,
-                        status,
-                        snap.phase.as_deref(),
-                        percent,
-                    )?;
+                    self.store.set_asset_job_progress(&asset.id, status, snap.phase.as_deref(), percent)?;
                 }
             }
             let pause = backoff.after(&snap);
@@ -582,11 +460,7 @@ impl Runner {
     /// A complete job's outputs (listed under the job's destinations) and the metadata JSON
     /// written beside them: probe + plan + outputs, one per asset.
     async fn finish(&self, asset: &AssetRecord, snap: &JobSnapshot) -> Result<Value, StepError> {
-        let planned: Value = asset
-            .plan_json
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok())
-            .unwrap_or(Value::Null);
+        let planned: Value = asset.plan_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or(Value::Null);
         // (bucket, key prefix) of each destination; a destination ending in a base name lists
         // the files that start with it.
         let mut prefixes: Vec<(String, String)> = snap
@@ -631,19 +505,13 @@ impl Runner {
         let outputs = json!({ "job_id": snap.id, "groups": snap.outputs, "files": files });
         // Beside the outputs: in the directory all destinations share (`<media>/<asset>/` for
         // the presets' layout).
-        let Some(mut home) = common_dir(&prefixes) else {
-            return Ok(outputs);
-        };
+        let Some(mut home) = common_dir(&prefixes) else { return Ok(outputs) };
         let asset_home = format!("{}/", asset.id);
         if home.1.starts_with(&asset_home) {
             // The asset's own folder, even when one group is all there is (audio only).
             home.1 = asset_home;
         }
-        let probe: Value = asset
-            .probe_json
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok())
-            .unwrap_or(Value::Null);
+        let probe: Value = asset.probe_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or(Value::Null);
         let metadata = json!({
             "app": "vodstudio",
             "version": env!("CARGO_PKG_VERSION"),
@@ -653,8 +521,7 @@ impl Runner {
             "plan": { "preset": planned["preset"], "rungs": planned["rungs"], "notes": planned["notes"] },
             "outputs": outputs,
         });
-        let body = serde_json::to_vec_pretty(&metadata)
-            .map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?;
+        let body = serde_json::to_vec_pretty(&metadata).map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?;
         self.backend
             .s3
             .put_object()
@@ -675,49 +542,32 @@ fn common_dir(prefixes: &[(String, String)]) -> Option<(String, String)> {
     if prefixes.iter().any(|(b, _)| b != bucket) {
         return None;
     }
-    let mut dir = first
-        .rsplit_once('/')
-        .map_or(String::new(), |(d, _)| format!("{d}/"));
+    let mut dir = first.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
     while !prefixes.iter().all(|(_, p)| p.starts_with(&dir)) {
-        dir = dir
-            .trim_end_matches('/')
-            .rsplit_once('/')
-            .map_or(String::new(), |(d, _)| format!("{d}/"));
+        dir = dir.trim_end_matches('/').rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
     }
     Some((bucket.clone(), dir))
 }
 
 /// Probes `path` and writes its poster to `<data_dir>/thumbs/<id>.jpg` (video only); returns the
 /// probe JSON and the poster path. A file that is not media fails with `not_media`.
-pub async fn probe_and_poster(
-    data_dir: &Path,
-    id: &str,
-    path: &Path,
-) -> Result<(String, Option<String>), PipelineError> {
+pub async fn probe_and_poster(data_dir: &Path, id: &str, path: &Path) -> Result<(String, Option<String>), PipelineError> {
     let path = path.to_path_buf();
     let thumbs = data_dir.join("thumbs");
     let id = id.to_owned();
     tokio::task::spawn_blocking(move || {
         let info = crate::media::probe(&path).map_err(|e| {
-            let kind = if path.exists() {
-                FailureKind::NotMedia
-            } else {
-                FailureKind::Local
-            };
+            let kind = if path.exists() { FailureKind::NotMedia } else { FailureKind::Local };
             // The media error names the file already.
             PipelineError::new(kind, e.to_string())
         })?;
-        let json = serde_json::to_string(&info)
-            .map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?;
+        let json = serde_json::to_string(&info).map_err(|e| PipelineError::new(FailureKind::Other, e.to_string()))?;
         let mut poster = None;
         if info.video().is_some() {
             let out = thumbs.join(format!("{id}.jpg"));
             let made = std::fs::create_dir_all(&thumbs)
                 .map_err(|e| e.to_string())
-                .and_then(|()| {
-                    crate::media::poster(&path, &out, &Default::default())
-                        .map_err(|e| e.to_string())
-                });
+                .and_then(|()| crate::media::poster(&path, &out, &Default::default()).map_err(|e| e.to_string()));
             match made {
                 Ok(_) => poster = Some(out.to_string_lossy().into_owned()),
                 // A poster is a nicety: the asset goes on without one.
@@ -740,20 +590,10 @@ mod tests {
 
     #[test]
     fn metadata_goes_in_the_directory_the_outputs_share() {
-        let preset = [
-            p("media", "a1/hls/"),
-            p("media", "a1/mp4/"),
-            p("media", "a1/thumbs/trip"),
-        ];
+        let preset = [p("media", "a1/hls/"), p("media", "a1/mp4/"), p("media", "a1/thumbs/trip")];
         assert_eq!(common_dir(&preset), Some(p("media", "a1/")));
-        assert_eq!(
-            common_dir(&[p("media", "a1/hls/")]),
-            Some(p("media", "a1/hls/"))
-        );
-        assert_eq!(
-            common_dir(&[p("media", "x/"), p("media", "y/")]),
-            Some(p("media", ""))
-        );
+        assert_eq!(common_dir(&[p("media", "a1/hls/")]), Some(p("media", "a1/hls/")));
+        assert_eq!(common_dir(&[p("media", "x/"), p("media", "y/")]), Some(p("media", "")));
         assert_eq!(common_dir(&[p("m1", "a/"), p("m2", "a/")]), None);
         assert_eq!(common_dir(&[]), None);
     }

@@ -34,11 +34,7 @@ impl UploadState {
             "completed" => UploadState::Completed,
             "canceled" => UploadState::Canceled,
             "failed" => UploadState::Failed,
-            other => {
-                return Err(StoreError::Corrupt(format!(
-                    "unknown upload state {other:?}"
-                )))
-            }
+            other => return Err(StoreError::Corrupt(format!("unknown upload state {other:?}"))),
         })
     }
 
@@ -145,30 +141,20 @@ impl Store {
             )?;
             conn.last_insert_rowid()
         };
-        self.upload(id)?
-            .ok_or_else(|| StoreError::Corrupt(format!("upload {id} vanished after insert")))
+        self.upload(id)?.ok_or_else(|| StoreError::Corrupt(format!("upload {id} vanished after insert")))
     }
 
     /// One upload by id.
     pub fn upload(&self, id: i64) -> Result<Option<UploadRecord>, StoreError> {
         let row = self
             .conn()
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM uploads WHERE id = ?1"),
-                [id],
-                from_row,
-            )
+            .query_row(&format!("SELECT {COLUMNS} FROM uploads WHERE id = ?1"), [id], from_row)
             .optional()?;
         row.map(finish).transpose()
     }
 
     /// The unfinished upload to this destination, if any.
-    pub fn unfinished_upload_to(
-        &self,
-        endpoint: &str,
-        bucket: &str,
-        key: &str,
-    ) -> Result<Option<UploadRecord>, StoreError> {
+    pub fn unfinished_upload_to(&self, endpoint: &str, bucket: &str, key: &str) -> Result<Option<UploadRecord>, StoreError> {
         let row = self
             .conn()
             .query_row(
@@ -189,9 +175,7 @@ impl Store {
         let mut stmt = conn.prepare(&format!(
             "SELECT {COLUMNS} FROM uploads WHERE state IN ('active', 'paused') ORDER BY id"
         ))?;
-        let rows = stmt
-            .query_map([], from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(finish).collect()
     }
 
@@ -232,11 +216,7 @@ impl Store {
 
     /// Every S3 upload id ever recorded for this endpoint and bucket (to recognise our own
     /// multipart uploads among the server's).
-    pub fn known_s3_upload_ids(
-        &self,
-        endpoint: &str,
-        bucket: &str,
-    ) -> Result<std::collections::HashSet<String>, StoreError> {
+    pub fn known_s3_upload_ids(&self, endpoint: &str, bucket: &str) -> Result<std::collections::HashSet<String>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT s3_upload_id FROM uploads WHERE endpoint = ?1 AND bucket = ?2 AND s3_upload_id IS NOT NULL",
@@ -247,8 +227,7 @@ impl Store {
 
     /// Forgets confirmed parts (S3 no longer has them: the upload starts over).
     pub fn clear_parts(&self, id: i64) -> Result<(), StoreError> {
-        self.conn()
-            .execute("DELETE FROM upload_parts WHERE upload_id = ?1", [id])?;
+        self.conn().execute("DELETE FROM upload_parts WHERE upload_id = ?1", [id])?;
         Ok(())
     }
 
@@ -293,44 +272,26 @@ mod tests {
     fn uploads_and_parts_persist_across_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in(dir.path()).unwrap();
-        let up = store
-            .insert_upload(&new_upload("inputs/a/trip.mov"))
-            .unwrap();
+        let up = store.insert_upload(&new_upload("inputs/a/trip.mov")).unwrap();
         assert_eq!(up.state, UploadState::Active);
         store.set_s3_upload_id(up.id, "s3-id-1").unwrap();
         for n in [3u32, 1, 2] {
-            let part = PartRecord {
-                part_number: n,
-                size_bytes: 8 << 20,
-                etag: format!("\"e{n}\""),
-                checksum: format!("c{n}"),
-            };
+            let part = PartRecord { part_number: n, size_bytes: 8 << 20, etag: format!("\"e{n}\""), checksum: format!("c{n}") };
             store.record_part(up.id, &part).unwrap();
         }
         drop(store);
 
         let store = Store::open_in(dir.path()).unwrap();
-        let found = store
-            .unfinished_upload_to("http://127.0.0.1:9000", "watch", "inputs/a/trip.mov")
-            .unwrap()
-            .unwrap();
+        let found = store.unfinished_upload_to("http://127.0.0.1:9000", "watch", "inputs/a/trip.mov").unwrap().unwrap();
         assert_eq!(found.id, up.id);
         assert_eq!(found.s3_upload_id.as_deref(), Some("s3-id-1"));
         let parts = store.parts(up.id).unwrap();
-        assert_eq!(
-            parts.iter().map(|p| p.part_number).collect::<Vec<_>>(),
-            vec![1, 2, 3]
-        );
+        assert_eq!(parts.iter().map(|p| p.part_number).collect::<Vec<_>>(), vec![1, 2, 3]);
         assert_eq!(parts[0].etag, "\"e1\"");
 
-        store
-            .set_upload_state(up.id, UploadState::Completed, None, Some("\"final-3\""))
-            .unwrap();
+        store.set_upload_state(up.id, UploadState::Completed, None, Some("\"final-3\"")).unwrap();
         assert!(store.unfinished_uploads().unwrap().is_empty());
-        assert_eq!(
-            store.upload(up.id).unwrap().unwrap().final_etag.as_deref(),
-            Some("\"final-3\"")
-        );
+        assert_eq!(store.upload(up.id).unwrap().unwrap().final_etag.as_deref(), Some("\"final-3\""));
     }
 
     #[test]
@@ -338,13 +299,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in(dir.path()).unwrap();
         let first = store.insert_upload(&new_upload("k")).unwrap();
-        assert!(
-            store.insert_upload(&new_upload("k")).is_err(),
-            "a second unfinished upload to the same key"
-        );
-        store
-            .set_upload_state(first.id, UploadState::Canceled, None, None)
-            .unwrap();
+        assert!(store.insert_upload(&new_upload("k")).is_err(), "a second unfinished upload to the same key");
+        store.set_upload_state(first.id, UploadState::Canceled, None, None).unwrap();
         store.insert_upload(&new_upload("k")).unwrap();
     }
 }

@@ -43,11 +43,7 @@ pub struct UploadOptions {
 
 impl Default for UploadOptions {
     fn default() -> Self {
-        Self {
-            concurrency: limits::UPLOAD_DEFAULT_CONCURRENCY,
-            bandwidth_limit_bytes_per_s: None,
-            part_size_bytes: None,
-        }
+        Self { concurrency: limits::UPLOAD_DEFAULT_CONCURRENCY, bandwidth_limit_bytes_per_s: None, part_size_bytes: None }
     }
 }
 
@@ -88,11 +84,7 @@ const KIB: u64 = 1024;
 impl Uploader {
     /// `endpoint_id` names the endpoint in the store (see `S3ClientSettings::endpoint_id`).
     pub fn new(client: aws_sdk_s3::Client, store: Store, endpoint_id: impl Into<String>) -> Self {
-        Self {
-            client,
-            store,
-            endpoint_id: endpoint_id.into(),
-        }
+        Self { client, store, endpoint_id: endpoint_id.into() }
     }
 
     pub fn store(&self) -> &Store {
@@ -113,10 +105,7 @@ impl Uploader {
         let mut current: Option<UploadRecord> = None;
         let result = self.run(req, opts, control, progress, &mut current).await;
         if let (Err(e), Some(rec)) = (&result, &current) {
-            if !matches!(
-                e,
-                UploadError::Paused | UploadError::Offline { .. } | UploadError::Canceled
-            ) {
+            if !matches!(e, UploadError::Paused | UploadError::Offline { .. } | UploadError::Canceled) {
                 self.discard(rec, &e.to_string(), UploadState::Failed).await;
             }
         }
@@ -131,28 +120,19 @@ impl Uploader {
         progress: &watch::Sender<UploadProgress>,
         current: &mut Option<UploadRecord>,
     ) -> Result<UploadOutcome, UploadError> {
-        let ops = S3Ops {
-            client: &self.client,
-            bucket: &req.bucket,
-            key: &req.key,
-        };
+        let ops = S3Ops { client: &self.client, bucket: &req.bucket, key: &req.key };
         let identity = file_identity(&req.file).await?;
         let file_path = req.file.display().to_string();
         let mut restarted_because = None;
 
-        let existing = self
-            .store
-            .unfinished_upload_to(&self.endpoint_id, &req.bucket, &req.key)?;
+        let existing = self.store.unfinished_upload_to(&self.endpoint_id, &req.bucket, &req.key)?;
         let mut record = match existing {
             Some(rec) if same_file(&rec, &file_path, &identity) => rec,
             Some(rec) => {
                 let why = if rec.file_path == file_path {
                     format!("{file_path} changed since the last attempt, so the upload starts over")
                 } else {
-                    format!(
-                        "a different file ({}) was being uploaded to this key; it was replaced",
-                        rec.file_path
-                    )
+                    format!("a different file ({}) was being uploaded to this key; it was replaced", rec.file_path)
                 };
                 self.discard(&rec, &why, UploadState::Canceled).await;
                 restarted_because = Some(why);
@@ -186,12 +166,8 @@ impl Uploader {
         *current = Some(record.clone());
 
         let bytes_reused: u64 = confirmed.values().map(|p| p.size_bytes).sum();
-        let missing: Vec<u32> = (1..=plan.part_count())
-            .filter(|n| !confirmed.contains_key(n))
-            .collect();
-        let limiter = opts
-            .bandwidth_limit_bytes_per_s
-            .map(|bps| rate_limiter(bps, record.part_size_bytes));
+        let missing: Vec<u32> = (1..=plan.part_count()).filter(|n| !confirmed.contains_key(n)).collect();
+        let limiter = opts.bandwidth_limit_bytes_per_s.map(|bps| rate_limiter(bps, record.part_size_bytes));
         let mut meter = RateMeter::new();
         let mut bytes_sent = 0u64;
         let publish = |confirmed: &BTreeMap<u32, PartRecord>, sent: u64, meter: &mut RateMeter| {
@@ -210,13 +186,7 @@ impl Uploader {
         };
         publish(&confirmed, 0, &mut meter);
 
-        let ctx = PartContext {
-            ops: &ops,
-            upload_id: &upload_id,
-            file: &req.file,
-            plan,
-            limiter: limiter.as_ref(),
-        };
+        let ctx = PartContext { ops: &ops, upload_id: &upload_id, file: &req.file, plan, limiter: limiter.as_ref() };
         // Each part is recorded (a synchronous SQLite commit) inside its own slot, so one part's
         // commit never holds up the others or the start of the next.
         let mut in_flight = futures::stream::iter(missing)
@@ -263,15 +233,10 @@ impl Uploader {
 
         // The file must still be the one we read, or the object would mix two versions.
         if file_identity(&req.file).await? != identity {
-            return Err(UploadError::FileChangedDuringUpload {
-                path: req.file.clone(),
-            });
+            return Err(UploadError::FileChangedDuringUpload { path: req.file.clone() });
         }
         let parts: Vec<PartRecord> = confirmed.into_values().collect();
-        let etag = match self
-            .retry(&ops, control, || ops.complete(&upload_id, &parts))
-            .await
-        {
+        let etag = match self.retry(&ops, control, || ops.complete(&upload_id, &parts)).await {
             Ok(etag) => etag,
             // Completed in an earlier run that died before recording it: the object is there.
             Err(UploadError::S3(f)) if f.kind == S3FailureKind::NoSuchUpload => String::new(),
@@ -279,18 +244,11 @@ impl Uploader {
         };
         let head = self.retry(&ops, control, || ops.head()).await?;
         verify(&head, &record, &parts)?;
-        let etag = if etag.is_empty() {
-            head.etag.clone()
-        } else {
-            etag
-        };
-        self.store
-            .set_upload_state(record.id, UploadState::Completed, None, Some(&etag))?;
+        let etag = if etag.is_empty() { head.etag.clone() } else { etag };
+        self.store.set_upload_state(record.id, UploadState::Completed, None, Some(&etag))?;
         // Sweep uploads of ours that a crash left behind in this bucket (best effort).
         match self.abort_orphans(&req.bucket).await {
-            Ok(ids) if !ids.is_empty() => {
-                tracing::info!(count = ids.len(), bucket = %req.bucket, "aborted orphaned multipart uploads")
-            }
+            Ok(ids) if !ids.is_empty() => tracing::info!(count = ids.len(), bucket = %req.bucket, "aborted orphaned multipart uploads"),
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "orphan sweep skipped"),
         }
@@ -309,14 +267,8 @@ impl Uploader {
 
     /// Aborts an unfinished upload (on S3 too) and marks it canceled.
     pub async fn abort(&self, record_id: i64) -> Result<(), UploadError> {
-        let Some(rec) = self.store.upload(record_id)? else {
-            return Ok(());
-        };
-        let ops = S3Ops {
-            client: &self.client,
-            bucket: &rec.bucket,
-            key: &rec.key,
-        };
+        let Some(rec) = self.store.upload(record_id)? else { return Ok(()) };
+        let ops = S3Ops { client: &self.client, bucket: &rec.bucket, key: &rec.key };
         match self.cancel(&rec, &ops).await {
             UploadError::Canceled => Ok(()),
             other => Err(other),
@@ -327,12 +279,8 @@ impl Uploader {
     /// (left behind by a crash between starting over and aborting), so no orphan parts are
     /// left to pay for. Returns the upload ids it aborted.
     pub async fn abort_orphans(&self, bucket: &str) -> Result<Vec<String>, UploadError> {
-        let unfinished: Vec<String> = self
-            .store
-            .unfinished_uploads()?
-            .into_iter()
-            .filter_map(|r| r.s3_upload_id)
-            .collect();
+        let unfinished: Vec<String> =
+            self.store.unfinished_uploads()?.into_iter().filter_map(|r| r.s3_upload_id).collect();
         let ours = self.store.known_s3_upload_ids(&self.endpoint_id, bucket)?;
         let mut aborted = Vec::new();
         let (mut key_marker, mut id_marker) = (None::<String>, None::<String>);
@@ -345,22 +293,11 @@ impl Uploader {
                 .set_upload_id_marker(id_marker.clone())
                 .send()
                 .await
-                .map_err(|e| {
-                    UploadError::from_failure(
-                        S3Failure::from_sdk("ListMultipartUploads", e),
-                        bucket,
-                    )
-                })?;
+                .map_err(|e| UploadError::from_failure(S3Failure::from_sdk("ListMultipartUploads", e), bucket))?;
             for u in out.uploads() {
-                let (Some(key), Some(id)) = (u.key(), u.upload_id()) else {
-                    continue;
-                };
+                let (Some(key), Some(id)) = (u.key(), u.upload_id()) else { continue };
                 if ours.contains(id) && !unfinished.iter().any(|x| x == id) {
-                    let ops = S3Ops {
-                        client: &self.client,
-                        bucket,
-                        key,
-                    };
+                    let ops = S3Ops { client: &self.client, bucket, key };
                     match ops.abort(id).await {
                         Ok(()) => aborted.push(id.to_string()),
                         Err(f) if f.kind == S3FailureKind::NoSuchUpload => {}
@@ -411,11 +348,7 @@ impl Uploader {
         record: &UploadRecord,
         control: &UploadControl,
     ) -> Result<String, UploadError> {
-        let id = self
-            .retry(ops, control, || {
-                ops.create(req.content_type.as_deref(), &req.metadata)
-            })
-            .await?;
+        let id = self.retry(ops, control, || ops.create(req.content_type.as_deref(), &req.metadata)).await?;
         self.store.set_s3_upload_id(record.id, &id)?;
         Ok(id)
     }
@@ -430,12 +363,8 @@ impl Uploader {
         plan: &PartPlan,
         server: Vec<ServerPart>,
     ) -> Result<BTreeMap<u32, PartRecord>, UploadError> {
-        let ours: HashMap<u32, PartRecord> = self
-            .store
-            .parts(record.id)?
-            .into_iter()
-            .map(|p| (p.part_number, p))
-            .collect();
+        let ours: HashMap<u32, PartRecord> =
+            self.store.parts(record.id)?.into_iter().map(|p| (p.part_number, p)).collect();
         let mut confirmed = BTreeMap::new();
         for sp in server {
             if sp.part_number == 0 || sp.part_number > plan.part_count() {
@@ -454,12 +383,7 @@ impl Uploader {
             let (offset, len) = plan.range(sp.part_number);
             let local = range_checksum(file, offset, len, sp.part_number).await?;
             if sp.checksum.as_deref() == Some(local.as_str()) {
-                let part = PartRecord {
-                    part_number: sp.part_number,
-                    size_bytes: sp.size_bytes,
-                    etag: sp.etag,
-                    checksum: local,
-                };
+                let part = PartRecord { part_number: sp.part_number, size_bytes: sp.size_bytes, etag: sp.etag, checksum: local };
                 self.store_part(record.id, &part).await?;
                 confirmed.insert(part.part_number, part);
             }
@@ -467,12 +391,7 @@ impl Uploader {
         Ok(confirmed)
     }
 
-    async fn send_part(
-        &self,
-        ctx: &PartContext<'_>,
-        n: u32,
-        control: &UploadControl,
-    ) -> Result<PartRecord, UploadError> {
+    async fn send_part(&self, ctx: &PartContext<'_>, n: u32, control: &UploadControl) -> Result<PartRecord, UploadError> {
         let (offset, len) = ctx.plan.range(n);
         let checksum = range_checksum(ctx.file, offset, len, n).await?;
         if let Some(limiter) = ctx.limiter {
@@ -481,31 +400,18 @@ impl Uploader {
             let _ = limiter.until_n_ready(kib).await;
         }
         let (etag, echoed) = self
-            .retry(ctx.ops, control, || {
-                ctx.ops
-                    .upload_part(ctx.upload_id, n, ctx.file, offset, len, &checksum)
-            })
+            .retry(ctx.ops, control, || ctx.ops.upload_part(ctx.upload_id, n, ctx.file, offset, len, &checksum))
             .await?;
         if let Some(echoed) = echoed.filter(|e| *e != checksum) {
             return Err(UploadError::Verification(format!(
                 "part {n}: the server stored checksum {echoed}, the file's bytes give {checksum}"
             )));
         }
-        Ok(PartRecord {
-            part_number: n,
-            size_bytes: len,
-            etag,
-            checksum,
-        })
+        Ok(PartRecord { part_number: n, size_bytes: len, etag, checksum })
     }
 
     /// Runs one request, retrying transient failures with exponential backoff and jitter.
-    async fn retry<T, F, Fut>(
-        &self,
-        ops: &S3Ops<'_>,
-        control: &UploadControl,
-        mut f: F,
-    ) -> Result<T, UploadError>
+    async fn retry<T, F, Fut>(&self, ops: &S3Ops<'_>, control: &UploadControl, mut f: F) -> Result<T, UploadError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, S3Failure>>,
@@ -525,10 +431,7 @@ impl Uploader {
                 return Err(UploadError::from_failure(failure, ops.bucket));
             }
             if attempt >= limits::UPLOAD_RETRY_MAX_ATTEMPTS {
-                return Err(UploadError::Offline {
-                    attempts: attempt,
-                    last: failure,
-                });
+                return Err(UploadError::Offline { attempts: attempt, last: failure });
             }
             let delay = backoff(attempt);
             tracing::debug!(%failure, attempt, delay_ms = delay.as_millis() as u64, "retrying");
@@ -554,11 +457,7 @@ impl Uploader {
     /// what fails here) and moved to `state` with the reason.
     async fn discard(&self, rec: &UploadRecord, why: &str, state: UploadState) {
         if let Some(id) = &rec.s3_upload_id {
-            let ops = S3Ops {
-                client: &self.client,
-                bucket: &rec.bucket,
-                key: &rec.key,
-            };
+            let ops = S3Ops { client: &self.client, bucket: &rec.bucket, key: &rec.key };
             if let Err(e) = ops.abort(id).await {
                 tracing::warn!(error = %e, key = %rec.key, "could not abort the multipart upload; the orphan sweep will retry");
             }
@@ -575,9 +474,7 @@ impl Uploader {
                 match ops.abort(id).await {
                     Ok(()) => break,
                     Err(f) if f.kind == S3FailureKind::NoSuchUpload => break,
-                    Err(f) if f.is_transient() && attempt < 3 => {
-                        tokio::time::sleep(backoff(attempt)).await
-                    }
+                    Err(f) if f.is_transient() && attempt < 3 => tokio::time::sleep(backoff(attempt)).await,
                     Err(f) => {
                         tracing::warn!(error = %f, "abort failed; the orphan sweep will retry");
                         break;
@@ -585,12 +482,7 @@ impl Uploader {
                 }
             }
         }
-        match self.store.set_upload_state(
-            rec.id,
-            UploadState::Canceled,
-            Some("canceled by the user"),
-            None,
-        ) {
+        match self.store.set_upload_state(rec.id, UploadState::Canceled, Some("canceled by the user"), None) {
             Ok(()) => UploadError::Canceled,
             Err(e) => e.into(),
         }
@@ -612,11 +504,7 @@ fn same_file(rec: &UploadRecord, path: &str, id: &FileIdentity) -> bool {
         && rec.file_fingerprint == id.fingerprint
 }
 
-fn verify(
-    head: &super::s3ops::ObjectHead,
-    rec: &UploadRecord,
-    parts: &[PartRecord],
-) -> Result<(), UploadError> {
+fn verify(head: &super::s3ops::ObjectHead, rec: &UploadRecord, parts: &[PartRecord]) -> Result<(), UploadError> {
     if head.size_bytes != rec.file_size_bytes {
         return Err(UploadError::Verification(format!(
             "s3://{}/{} is {} bytes, the file {} bytes",
@@ -641,45 +529,31 @@ fn verify(
 }
 
 fn backoff(attempt: u32) -> Duration {
-    let exp =
-        limits::UPLOAD_RETRY_BASE_DELAY_MS.saturating_mul(1 << attempt.min(16).saturating_sub(1));
+    let exp = limits::UPLOAD_RETRY_BASE_DELAY_MS.saturating_mul(1 << attempt.min(16).saturating_sub(1));
     let capped = exp.min(limits::UPLOAD_RETRY_MAX_DELAY_MS) as f64;
     // Full jitter on half the delay, so many clients retrying at once spread out.
     Duration::from_millis((capped * (0.5 + fastrand::f64() * 0.5)) as u64)
 }
 
 fn rate_limiter(bytes_per_s: u64, part_size_bytes: u64) -> Arc<DefaultDirectRateLimiter> {
-    let per_s = NonZeroU32::new(bytes_per_s.div_ceil(KIB).clamp(1, u64::from(u32::MAX)) as u32)
-        .unwrap_or(NonZeroU32::MIN);
+    let per_s = NonZeroU32::new(bytes_per_s.div_ceil(KIB).clamp(1, u64::from(u32::MAX)) as u32).unwrap_or(NonZeroU32::MIN);
     // A burst of one part: enough for `until_n_ready(part)` to be granted, small enough that the
     // cap holds from the first second (a larger burst would send that much unthrottled).
-    let burst = NonZeroU32::new(part_size_bytes.div_ceil(KIB).clamp(1, u64::from(u32::MAX)) as u32)
-        .unwrap_or(per_s);
-    Arc::new(RateLimiter::direct(
-        Quota::per_second(per_s).allow_burst(burst),
-    ))
+    let burst = NonZeroU32::new(part_size_bytes.div_ceil(KIB).clamp(1, u64::from(u32::MAX)) as u32).unwrap_or(per_s);
+    Arc::new(RateLimiter::direct(Quota::per_second(per_s).allow_burst(burst)))
 }
 
 async fn file_identity(path: &Path) -> Result<FileIdentity, UploadError> {
     let p = path.to_path_buf();
     tokio::task::spawn_blocking(move || FileIdentity::of(&p))
         .await
-        .map_err(|e| UploadError::File {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?
-        .map_err(|e| UploadError::File {
-            path: e.path,
-            detail: e.source.to_string(),
-        })
+        .map_err(|e| UploadError::File { path: path.to_path_buf(), detail: e.to_string() })?
+        .map_err(|e| UploadError::File { path: e.path, detail: e.source.to_string() })
 }
 
 async fn range_checksum(file: &Path, offset: u64, len: u64, n: u32) -> Result<String, UploadError> {
     let path = file.to_path_buf();
-    let err = |detail: String| UploadError::File {
-        path: file.to_path_buf(),
-        detail,
-    };
+    let err = |detail: String| UploadError::File { path: file.to_path_buf(), detail };
     tokio::task::spawn_blocking(move || crc32c_of_range(&path, offset, len))
         .await
         .map_err(|e| err(e.to_string()))?
@@ -694,12 +568,8 @@ mod tests {
     fn backoff_grows_and_is_capped() {
         for attempt in 1..20 {
             let d = backoff(attempt).as_millis() as u64;
-            let nominal = (limits::UPLOAD_RETRY_BASE_DELAY_MS << (attempt - 1).min(16))
-                .min(limits::UPLOAD_RETRY_MAX_DELAY_MS);
-            assert!(
-                d >= nominal / 2 && d <= nominal,
-                "attempt {attempt}: {d} ms vs {nominal}"
-            );
+            let nominal = (limits::UPLOAD_RETRY_BASE_DELAY_MS << (attempt - 1).min(16)).min(limits::UPLOAD_RETRY_MAX_DELAY_MS);
+            assert!(d >= nominal / 2 && d <= nominal, "attempt {attempt}: {d} ms vs {nominal}");
         }
     }
 }

@@ -44,53 +44,25 @@ impl S3Failure {
     {
         let operation = operation.into();
         let (kind, code, status, message) = match &err {
-            SdkError::DispatchFailure(e) => (
-                S3FailureKind::Transient,
-                None,
-                None,
-                format!(
-                    "cannot reach the server: {}",
-                    e.as_connector_error()
-                        .map_or_else(|| source_chain(&err), |c| source_chain(c))
-                ),
-            ),
-            SdkError::TimeoutError(_) => (
-                S3FailureKind::Transient,
-                None,
-                None,
-                "request timed out".into(),
-            ),
-            SdkError::ResponseError(e) => (
-                S3FailureKind::Transient,
-                None,
-                e.raw().status(),
-                "the server's answer was cut off or unreadable".into(),
-            ),
-            SdkError::ConstructionFailure(_) => (
-                S3FailureKind::Other,
-                None,
-                None,
-                format!("could not build the request: {}", source_chain(&err)),
-            ),
+            SdkError::DispatchFailure(e) => {
+                (S3FailureKind::Transient, None, None, format!("cannot reach the server: {}", e.as_connector_error().map_or_else(|| source_chain(&err), |c| source_chain(c))))
+            }
+            SdkError::TimeoutError(_) => (S3FailureKind::Transient, None, None, "request timed out".into()),
+            SdkError::ResponseError(e) => {
+                (S3FailureKind::Transient, None, e.raw().status(), "the server's answer was cut off or unreadable".into())
+            }
+            SdkError::ConstructionFailure(_) => {
+                (S3FailureKind::Other, None, None, format!("could not build the request: {}", source_chain(&err)))
+            }
             SdkError::ServiceError(e) => {
                 let status = e.raw().status();
                 let code = e.err().code().map(str::to_string);
-                let message = e
-                    .err()
-                    .message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| e.err().to_string());
+                let message = e.err().message().map(str::to_string).unwrap_or_else(|| e.err().to_string());
                 (classify(code.as_deref(), status), code, status, message)
             }
             _ => (S3FailureKind::Other, None, None, source_chain(&err)),
         };
-        Self {
-            operation,
-            kind,
-            code,
-            status,
-            message,
-        }
+        Self { operation, kind, code, status, message }
     }
 
     pub fn is_transient(&self) -> bool {
@@ -100,30 +72,16 @@ impl S3Failure {
 
 fn classify(code: Option<&str>, status: Option<u16>) -> S3FailureKind {
     match code {
-        Some(
-            "InvalidAccessKeyId"
-            | "SignatureDoesNotMatch"
-            | "ExpiredToken"
-            | "InvalidToken"
-            | "TokenRefreshRequired"
-            | "AuthorizationHeaderMalformed",
-        ) => S3FailureKind::Credentials,
-        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem") => {
-            S3FailureKind::AccessDenied
-        }
+        Some("InvalidAccessKeyId" | "SignatureDoesNotMatch" | "ExpiredToken" | "InvalidToken"
+            | "TokenRefreshRequired" | "AuthorizationHeaderMalformed") => S3FailureKind::Credentials,
+        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem") => S3FailureKind::AccessDenied,
         Some("NoSuchBucket") => S3FailureKind::NoSuchBucket,
         Some("NoSuchUpload") => S3FailureKind::NoSuchUpload,
-        Some("BadDigest" | "InvalidDigest" | "XAmzContentSHA256Mismatch") => {
-            S3FailureKind::BadDigest
-        }
+        Some("BadDigest" | "InvalidDigest" | "XAmzContentSHA256Mismatch") => S3FailureKind::BadDigest,
         Some("InvalidPart" | "InvalidPartOrder") => S3FailureKind::InvalidPart,
-        Some(
-            "SlowDown"
-            | "RequestTimeout"
-            | "InternalError"
-            | "ServiceUnavailable"
-            | "RequestTimeTooSkewed",
-        ) => S3FailureKind::Transient,
+        Some("SlowDown" | "RequestTimeout" | "InternalError" | "ServiceUnavailable" | "RequestTimeTooSkewed") => {
+            S3FailureKind::Transient
+        }
         _ => match status {
             Some(s) if s >= 500 || s == 429 || s == 408 => S3FailureKind::Transient,
             Some(403) => S3FailureKind::AccessDenied,
@@ -166,9 +124,7 @@ pub enum UploadError {
     Plan(#[from] super::PlanError),
     #[error("{} changed while it was being uploaded; run the upload again to start over", .path.display())]
     FileChangedDuringUpload { path: PathBuf },
-    #[error(
-        "S3 rejected the credentials: {0}. Check the access key and secret (or the AWS profile)"
-    )]
+    #[error("S3 rejected the credentials: {0}. Check the access key and secret (or the AWS profile)")]
     Credentials(S3Failure),
     #[error("access denied: {0}. The credentials lack permission for this bucket or key")]
     AccessDenied(S3Failure),
@@ -217,9 +173,7 @@ impl UploadError {
         match f.kind {
             S3FailureKind::Credentials => UploadError::Credentials(f),
             S3FailureKind::AccessDenied => UploadError::AccessDenied(f),
-            S3FailureKind::NoSuchBucket => UploadError::NoSuchBucket {
-                bucket: bucket.to_string(),
-            },
+            S3FailureKind::NoSuchBucket => UploadError::NoSuchBucket { bucket: bucket.to_string() },
             _ => UploadError::S3(f),
         }
     }
@@ -231,28 +185,13 @@ mod tests {
 
     #[test]
     fn codes_and_statuses_map_to_kinds() {
-        assert_eq!(
-            classify(Some("SignatureDoesNotMatch"), Some(403)),
-            S3FailureKind::Credentials
-        );
-        assert_eq!(
-            classify(Some("InvalidAccessKeyId"), Some(403)),
-            S3FailureKind::Credentials
-        );
-        assert_eq!(
-            classify(Some("NoSuchUpload"), Some(404)),
-            S3FailureKind::NoSuchUpload
-        );
-        assert_eq!(
-            classify(Some("SlowDown"), Some(503)),
-            S3FailureKind::Transient
-        );
+        assert_eq!(classify(Some("SignatureDoesNotMatch"), Some(403)), S3FailureKind::Credentials);
+        assert_eq!(classify(Some("InvalidAccessKeyId"), Some(403)), S3FailureKind::Credentials);
+        assert_eq!(classify(Some("NoSuchUpload"), Some(404)), S3FailureKind::NoSuchUpload);
+        assert_eq!(classify(Some("SlowDown"), Some(503)), S3FailureKind::Transient);
         assert_eq!(classify(None, Some(502)), S3FailureKind::Transient);
         assert_eq!(classify(None, Some(403)), S3FailureKind::AccessDenied);
-        assert_eq!(
-            classify(Some("NoSuchBucket"), Some(404)),
-            S3FailureKind::NoSuchBucket
-        );
+        assert_eq!(classify(Some("NoSuchBucket"), Some(404)), S3FailureKind::NoSuchBucket);
         assert_eq!(classify(None, Some(400)), S3FailureKind::Other);
     }
 }

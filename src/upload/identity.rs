@@ -27,10 +27,7 @@ pub struct FileIdentity {
 impl FileIdentity {
     /// Reads the identity of the file at `path`.
     pub fn of(path: &Path) -> Result<Self, IdentityError> {
-        let err = |source| IdentityError {
-            path: path.to_path_buf(),
-            source,
-        };
+        let err = |source| IdentityError { path: path.to_path_buf(), source };
         let mut file = std::fs::File::open(path).map_err(err)?;
         let meta = file.metadata().map_err(err)?;
         let size_bytes = meta.len();
@@ -50,11 +47,7 @@ impl FileIdentity {
             file.read_exact(&mut buf).map_err(err)?;
             hasher.update(&buf);
         }
-        Ok(Self {
-            size_bytes,
-            mtime_ns,
-            fingerprint: hex(&hasher.finalize()),
-        })
+        Ok(Self { size_bytes, mtime_ns, fingerprint: hex(&hasher.finalize()) })
     }
 }
 

@@ -18,9 +18,7 @@ pub enum PlanError {
 /// in 10,000 parts.
 pub fn part_size_for(file_size_bytes: u64) -> Result<u64, PlanError> {
     if file_size_bytes > UPLOAD_MAX_OBJECT_SIZE_BYTES {
-        return Err(PlanError::TooLarge {
-            size_bytes: file_size_bytes,
-        });
+        return Err(PlanError::TooLarge { size_bytes: file_size_bytes });
     }
     let needed = file_size_bytes.div_ceil(UPLOAD_MAX_PARTS);
     let rounded = needed.div_ceil(MIB) * MIB;
@@ -36,10 +34,7 @@ pub struct PartPlan {
 
 impl PartPlan {
     pub fn new(file_size_bytes: u64, part_size_bytes: u64) -> Self {
-        Self {
-            file_size_bytes,
-            part_size_bytes: part_size_bytes.max(1),
-        }
+        Self { file_size_bytes, part_size_bytes: part_size_bytes.max(1) }
     }
 
     /// Number of parts (an empty file still has one, empty, part).
@@ -50,9 +45,7 @@ impl PartPlan {
     /// Byte offset and length of part `number` (1-based).
     pub fn range(&self, number: u32) -> (u64, u64) {
         let offset = u64::from(number.saturating_sub(1)) * self.part_size_bytes;
-        let len = self
-            .part_size_bytes
-            .min(self.file_size_bytes.saturating_sub(offset));
+        let len = self.part_size_bytes.min(self.file_size_bytes.saturating_sub(offset));
         (offset, len)
     }
 }
@@ -67,11 +60,7 @@ mod tests {
     fn small_files_use_the_minimum_part_size() {
         assert_eq!(part_size_for(0).unwrap(), 8 * MIB);
         assert_eq!(part_size_for(GIB).unwrap(), 8 * MIB);
-        assert_eq!(
-            part_size_for(78 * GIB).unwrap(),
-            8 * MIB,
-            "78 GiB / 8 MiB = 9984 parts"
-        );
+        assert_eq!(part_size_for(78 * GIB).unwrap(), 8 * MIB, "78 GiB / 8 MiB = 9984 parts");
     }
 
     #[test]
@@ -79,11 +68,7 @@ mod tests {
         for size in [80 * GIB, 200 * GIB, 1024 * GIB, 5 * 1024 * GIB] {
             let part = part_size_for(size).unwrap();
             let plan = PartPlan::new(size, part);
-            assert!(
-                u64::from(plan.part_count()) <= 10_000,
-                "{size}: {} parts",
-                plan.part_count()
-            );
+            assert!(u64::from(plan.part_count()) <= 10_000, "{size}: {} parts", plan.part_count());
             assert_eq!(part % MIB, 0);
             assert!(part <= 5 * GIB);
         }

@@ -33,12 +33,7 @@ const RATE_SMOOTHING: f64 = 0.3;
 impl RateMeter {
     pub fn new() -> Self {
         let now = Instant::now();
-        Self {
-            started: now,
-            last: now,
-            last_bytes: 0,
-            rate: None,
-        }
+        Self { started: now, last: now, last_bytes: 0, rate: None }
     }
 
     /// Updates with the bytes sent so far in this run; returns the smoothed rate (bytes/s).
@@ -49,9 +44,7 @@ impl RateMeter {
             let sample = (sent_bytes.saturating_sub(self.last_bytes)) as f64 / dt;
             self.rate = Some(match self.rate {
                 Some(r) => r + RATE_SMOOTHING * (sample - r),
-                None => {
-                    sent_bytes as f64 / now.duration_since(self.started).as_secs_f64().max(1e-3)
-                }
+                None => sent_bytes as f64 / now.duration_since(self.started).as_secs_f64().max(1e-3),
             });
             self.last = now;
             self.last_bytes = sent_bytes;

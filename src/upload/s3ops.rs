@@ -35,11 +35,7 @@ pub(crate) struct S3Ops<'a> {
 }
 
 impl S3Ops<'_> {
-    pub async fn create(
-        &self,
-        content_type: Option<&str>,
-        metadata: &[(String, String)],
-    ) -> Result<String, S3Failure> {
+    pub async fn create(&self, content_type: Option<&str>, metadata: &[(String, String)]) -> Result<String, S3Failure> {
         let mut req = self
             .client
             .create_multipart_upload()
@@ -52,12 +48,8 @@ impl S3Ops<'_> {
         for (k, v) in metadata {
             req = req.metadata(k, v);
         }
-        let out = req
-            .send()
-            .await
-            .map_err(|e| S3Failure::from_sdk("CreateMultipartUpload", e))?;
-        out.upload_id
-            .ok_or_else(|| missing("CreateMultipartUpload", "UploadId"))
+        let out = req.send().await.map_err(|e| S3Failure::from_sdk("CreateMultipartUpload", e))?;
+        out.upload_id.ok_or_else(|| missing("CreateMultipartUpload", "UploadId"))
     }
 
     /// Uploads bytes `offset..offset+len` of `file` as part `part_number`, streamed from disk
@@ -125,9 +117,7 @@ impl S3Ops<'_> {
                 .await
                 .map_err(|e| S3Failure::from_sdk("ListParts", e))?;
             for p in out.parts() {
-                let (Some(n), Some(etag)) = (p.part_number, p.e_tag.clone()) else {
-                    continue;
-                };
+                let (Some(n), Some(etag)) = (p.part_number, p.e_tag.clone()) else { continue };
                 parts.push(ServerPart {
                     part_number: n.max(0) as u32,
                     size_bytes: p.size.unwrap_or(0).max(0) as u64,
@@ -135,10 +125,7 @@ impl S3Ops<'_> {
                     checksum: p.checksum_crc32_c.clone(),
                 });
             }
-            match (
-                out.is_truncated.unwrap_or(false),
-                out.next_part_number_marker,
-            ) {
+            match (out.is_truncated.unwrap_or(false), out.next_part_number_marker) {
                 (true, Some(next)) if Some(&next) != marker.as_ref() => marker = Some(next),
                 _ => break,
             }
@@ -146,11 +133,7 @@ impl S3Ops<'_> {
         Ok(parts)
     }
 
-    pub async fn complete(
-        &self,
-        upload_id: &str,
-        parts: &[PartRecord],
-    ) -> Result<String, S3Failure> {
+    pub async fn complete(&self, upload_id: &str, parts: &[PartRecord]) -> Result<String, S3Failure> {
         let completed: Vec<CompletedPart> = parts
             .iter()
             .map(|p| {
@@ -167,11 +150,7 @@ impl S3Ops<'_> {
             .bucket(self.bucket)
             .key(self.key)
             .upload_id(upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(completed))
-                    .build(),
-            )
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
             .send()
             .await
             .map_err(|e| S3Failure::from_sdk("CompleteMultipartUpload", e))?;
@@ -264,10 +243,7 @@ mod tests {
     #[test]
     fn crc32c_matches_the_published_check_value() {
         // CRC-32C of "123456789" is 0xE3069283.
-        assert_eq!(
-            crc32c_b64(b"123456789"),
-            base64_simd::STANDARD.encode_to_string([0xE3, 0x06, 0x92, 0x83])
-        );
+        assert_eq!(crc32c_b64(b"123456789"), base64_simd::STANDARD.encode_to_string([0xE3, 0x06, 0x92, 0x83]));
     }
 
     #[test]
@@ -276,14 +252,8 @@ mod tests {
         let path = dir.path().join("f");
         let data: Vec<u8> = (0..1_000_000u32).map(|i| (i * 7 % 256) as u8).collect();
         std::fs::write(&path, &data).unwrap();
-        assert_eq!(
-            crc32c_of_range(&path, 1000, 600_000).unwrap(),
-            crc32c_b64(&data[1000..601_000])
-        );
-        assert!(
-            crc32c_of_range(&path, 900_000, 200_000).is_err(),
-            "past the end"
-        );
+        assert_eq!(crc32c_of_range(&path, 1000, 600_000).unwrap(), crc32c_b64(&data[1000..601_000]));
+        assert!(crc32c_of_range(&path, 900_000, 200_000).is_err(), "past the end");
     }
 
     #[test]

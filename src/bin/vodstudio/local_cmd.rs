@@ -46,11 +46,9 @@ pub async fn run(args: Args, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
     let Action::Serve(serve) = args.action;
     let dir = serve.data.unwrap_or_else(|| data_dir.join("local"));
     let watch = match (serve.watch_bucket, serve.media_bucket) {
-        (Some(watch_bucket), Some(media_bucket)) => Some(WatchConfig {
-            watch_bucket,
-            media_bucket,
-            preset: serde_json::from_str(DEFAULT_PRESET_JSON)?,
-        }),
+        (Some(watch_bucket), Some(media_bucket)) => {
+            Some(WatchConfig { watch_bucket, media_bucket, preset: serde_json::from_str(DEFAULT_PRESET_JSON)? })
+        }
         _ => None,
     };
     let backend = LocalBackend::start(LocalBackendConfig {
@@ -76,9 +74,7 @@ pub async fn run(args: Args, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
         .await;
         for bucket in &serve.buckets {
             if let Err(e) = client.create_bucket().bucket(bucket).send().await {
-                let code = aws_sdk_s3::error::ProvideErrorMetadata::code(&e)
-                    .unwrap_or_default()
-                    .to_string();
+                let code = aws_sdk_s3::error::ProvideErrorMetadata::code(&e).unwrap_or_default().to_string();
                 anyhow::ensure!(
                     code == "BucketAlreadyOwnedByYou" || code == "BucketAlreadyExists",
                     "cannot create bucket {bucket}: {}",
@@ -95,14 +91,8 @@ pub async fn run(args: Args, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
     // AWS CLI v1 and older boto3 read only this one.
     println!("AWS_DEFAULT_REGION={}", s3.region());
     println!("AWS_ENDPOINT_URL_S3={}", s3.endpoint_url());
-    println!(
-        "AWS_ENDPOINT_URL_MEDIACONVERT={}",
-        backend.mediaconvert.endpoint_url()
-    );
-    eprintln!(
-        "local backend ready (data in {}); Ctrl-C stops it",
-        dir.display()
-    );
+    println!("AWS_ENDPOINT_URL_MEDIACONVERT={}", backend.mediaconvert.endpoint_url());
+    eprintln!("local backend ready (data in {}); Ctrl-C stops it", dir.display());
     shutdown_signal().await?;
     eprintln!("stopping…");
     backend.shutdown().await;

@@ -72,26 +72,17 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return output::fail(&format!("cannot start the async runtime: {e}")),
     };
-    let data_dir = cli
-        .data_dir
-        .clone()
-        .unwrap_or_else(vodstudio::config::default_data_dir);
+    let data_dir = cli.data_dir.clone().unwrap_or_else(vodstudio::config::default_data_dir);
     let result = runtime.block_on(async {
         match cli.command {
             Command::Probe(args) => probe_cmd::run(args, cli.json).await,

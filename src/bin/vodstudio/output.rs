@@ -23,34 +23,17 @@ pub fn bytes(n: u64) -> String {
         v /= 1000.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
+    if unit == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[unit]) }
 }
 
 /// `1:02:03.4`, `2:05.0`, `0:07.5`.
 pub fn duration(s: f64) -> String {
     let tenths = (s * 10.0).round() as u64;
-    let (h, m, sec, t) = (
-        tenths / 36_000,
-        (tenths / 600) % 60,
-        (tenths / 10) % 60,
-        tenths % 10,
-    );
-    if h > 0 {
-        format!("{h}:{m:02}:{sec:02}.{t}")
-    } else {
-        format!("{m}:{sec:02}.{t}")
-    }
+    let (h, m, sec, t) = (tenths / 36_000, (tenths / 600) % 60, (tenths / 10) % 60, tenths % 10);
+    if h > 0 { format!("{h}:{m:02}:{sec:02}.{t}") } else { format!("{m}:{sec:02}.{t}") }
 }
 
 /// `4.3 Mb/s`, `128 kb/s`.
 pub fn bitrate(bps: u64) -> String {
-    if bps >= 1_000_000 {
-        format!("{:.1} Mb/s", bps as f64 / 1e6)
-    } else {
-        format!("{} kb/s", bps / 1000)
-    }
+    if bps >= 1_000_000 { format!("{:.1} Mb/s", bps as f64 / 1e6) } else { format!("{} kb/s", bps / 1000) }
 }

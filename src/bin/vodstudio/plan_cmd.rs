@@ -51,7 +51,9 @@ pub async fn run(args: Args, json: bool, data_dir: PathBuf) -> anyhow::Result<Ex
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .with_context(|| format!("{}: not a file name", args.file.display()))?;
-    let asset_id = args.asset_id.unwrap_or_else(vodstudio::queue::new_asset_id);
+    let asset_id = args
+        .asset_id
+        .unwrap_or_else(vodstudio::queue::new_asset_id);
     let input_url = format!("s3://{}/inputs/{asset_id}/{source_name}", args.watch_bucket);
     // Sidecars beside the file are planned as `add` would attach them.
     let captions: Vec<CaptionTrack> = vodstudio::queue::sidecars::sidecars_for(&args.file)

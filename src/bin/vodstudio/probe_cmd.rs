@@ -40,10 +40,7 @@ pub async fn run(args: Args, json: bool) -> anyhow::Result<ExitCode> {
             let p = path.clone();
             let res = tokio::task::spawn_blocking(move || media::probe(&p)).await;
             let res = res.unwrap_or_else(|e| {
-                Err(MediaError::Io {
-                    path: path.clone(),
-                    detail: format!("probe crashed: {e}"),
-                })
+                Err(MediaError::Io { path: path.clone(), detail: format!("probe crashed: {e}") })
             });
             (path, res)
         })
@@ -65,10 +62,10 @@ pub async fn run(args: Args, json: bool) -> anyhow::Result<ExitCode> {
                 path: path.display().to_string(),
                 ok: res.is_ok(),
                 media: res.as_ref().ok(),
-                error: res.as_ref().err().map(|e| ErrorJson {
-                    kind: e.kind(),
-                    message: e.to_string(),
-                }),
+                error: res
+                    .as_ref()
+                    .err()
+                    .map(|e| ErrorJson { kind: e.kind(), message: e.to_string() }),
             })
             .collect();
         output::print_json(&entries)?;
@@ -79,11 +76,7 @@ pub async fn run(args: Args, json: bool) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// The human-readable report of one file.
@@ -92,8 +85,7 @@ fn render(m: &MediaInfo) -> String {
         "{}\n  {} · {} · {} · {}{}\n",
         m.path,
         m.container,
-        m.duration_s
-            .map_or("unknown duration".into(), output::duration),
+        m.duration_s.map_or("unknown duration".into(), output::duration),
         output::bytes(m.size_bytes),
         m.bit_rate_bps.map_or("? b/s".into(), output::bitrate),
         match m.kind {
@@ -106,26 +98,15 @@ fn render(m: &MediaInfo) -> String {
             Some(p) => format!("{} ({p})", s.codec),
             None => s.codec.clone(),
         };
-        let lang = s
-            .language
-            .as_deref()
-            .map(|l| format!("  [{l}]"))
-            .unwrap_or_default();
+        let lang = s.language.as_deref().map(|l| format!("  [{l}]")).unwrap_or_default();
         let line = match &s.details {
             StreamDetails::Video(v) => {
                 let size = if (v.display_width, v.display_height) != (v.width, v.height) {
-                    format!(
-                        "{}x{} → {}x{}",
-                        v.width, v.height, v.display_width, v.display_height
-                    )
+                    format!("{}x{} → {}x{}", v.width, v.height, v.display_width, v.display_height)
                 } else {
                     format!("{}x{}", v.width, v.height)
                 };
-                let rot = if v.rotation_deg != 0 {
-                    format!(" (rotated {}°)", v.rotation_deg)
-                } else {
-                    String::new()
-                };
+                let rot = if v.rotation_deg != 0 { format!(" (rotated {}°)", v.rotation_deg) } else { String::new() };
                 let fps = match (v.fps_avg, v.variable_frame_rate) {
                     (Some(f), true) => format!("{f:.3} fps avg (variable)"),
                     (Some(f), false) => format!("{f:.3} fps"),
@@ -145,13 +126,9 @@ fn render(m: &MediaInfo) -> String {
             }
             StreamDetails::Audio(a) => format!(
                 "audio    {codec}  {}  {} Hz{}",
-                a.channel_layout
-                    .clone()
-                    .unwrap_or_else(|| format!("{} ch", a.channels)),
+                a.channel_layout.clone().unwrap_or_else(|| format!("{} ch", a.channels)),
                 a.sample_rate_hz,
-                s.bit_rate_bps
-                    .map(|b| format!("  {}", output::bitrate(b)))
-                    .unwrap_or_default()
+                s.bit_rate_bps.map(|b| format!("  {}", output::bitrate(b))).unwrap_or_default()
             ),
             StreamDetails::Subtitle => format!("subtitle {codec}"),
             StreamDetails::Data => format!("data     {codec}"),

@@ -20,8 +20,8 @@ use crate::output;
 
 /// File name extensions taken from folders (files named one by one are probed whatever their name).
 const MEDIA_EXTENSIONS: &[&str] = &[
-    "mp4", "m4v", "mov", "mkv", "webm", "avi", "mxf", "mts", "m2ts", "ts", "mpg", "mpeg", "wmv",
-    "flv", "3gp", "mp3", "m4a", "aac", "wav", "flac", "ogg", "opus", "aif", "aiff",
+    "mp4", "m4v", "mov", "mkv", "webm", "avi", "mxf", "mts", "m2ts", "ts", "mpg", "mpeg", "wmv", "flv", "3gp", "mp3",
+    "m4a", "aac", "wav", "flac", "ogg", "opus", "aif", "aiff",
 ];
 
 /// Lock held by the process that runs the queue (one runner per data dir).
@@ -90,17 +90,10 @@ fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<AddResult>) {
     let mut captions = Vec::new();
     for p in paths {
         if p.is_dir() {
-            for entry in walkdir::WalkDir::new(p)
-                .follow_links(true)
-                .sort_by_file_name()
-            {
+            for entry in walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name() {
                 match entry {
                     Ok(e) if e.file_type().is_file() => {
-                        let ext = e
-                            .path()
-                            .extension()
-                            .map(|x| x.to_string_lossy().to_ascii_lowercase())
-                            .unwrap_or_default();
+                        let ext = e.path().extension().map(|x| x.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
                         if MEDIA_EXTENSIONS.contains(&ext.as_str()) {
                             files.push(e.into_path());
                         } else if sidecars::is_caption_file_name(&e.file_name().to_string_lossy()) {
@@ -116,10 +109,7 @@ fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<AddResult>) {
                     }
                     Ok(_) => {}
                     Err(e) => skipped.push(AddResult {
-                        path: e
-                            .path()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default(),
+                        path: e.path().map(|p| p.display().to_string()).unwrap_or_default(),
                         id: None,
                         outcome: "skipped",
                         reason: Some(e.to_string()),
@@ -131,137 +121,76 @@ fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<AddResult>) {
         }
     }
     for caption in captions {
-        let name = caption
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let owner = sidecars::owner_stems(&name)
-            .into_iter()
-            .find_map(|(stem, _)| {
-                files.iter().find(|f| {
-                    f.parent() == caption.parent()
-                        && f.file_stem().is_some_and(|s| s.to_string_lossy() == stem)
-                })
-            });
-        let reason = match owner {
-            Some(media) => format!(
-                "captions for {}",
-                media
-                    .file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default()
-            ),
-            None => {
-                skipped.push(AddResult {
-                    path: caption.display().to_string(),
-                    id: None,
-                    outcome: "skipped",
-                    reason: Some(
-                        "a caption file with no video or audio file of the same name beside it"
-                            .into(),
-                    ),
-                });
-                continue;
-            }
-        };
-        skipped.push(AddResult {
-            path: caption.display().to_string(),
-            id: None,
-            outcome: "captions",
-            reason: Some(reason),
+        let name = caption.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let owner = sidecars::owner_stems(&name).into_iter().find_map(|(stem, _)| {
+            files.iter().find(|f| f.parent() == caption.parent() && f.file_stem().is_some_and(|s| s.to_string_lossy() == stem))
         });
+        let (outcome, reason) = match owner {
+            Some(media) => ("captions", format!("captions for {}", media.file_name().map(|n| n.to_string_lossy()).unwrap_or_default())),
+            None => ("skipped", "a caption file with no video or audio file of the same name beside it".to_string()),
+        };
+        skipped.push(AddResult { path: caption.display().to_string(), id: None, outcome, reason: Some(reason) });
     }
     (files, skipped)
 }
 
 /// Probes and queues files; returns what happened to each.
-async fn add_files(
-    store: &Store,
-    data_dir: &Path,
-    paths: &[PathBuf],
-    preset: &str,
-) -> anyhow::Result<Vec<AddResult>> {
+async fn add_files(store: &Store, data_dir: &Path, paths: &[PathBuf], preset: &str) -> anyhow::Result<Vec<AddResult>> {
     let (files, mut results) = collect_files(paths);
-    let probed: Vec<(PathBuf, Result<(), String>, Option<AddResult>)> =
-        futures::stream::iter(files)
-            .map(|file| async move {
-                let abs = std::path::absolute(&file).unwrap_or(file.clone());
-                let meta = match std::fs::metadata(&abs) {
-                    Ok(m) => m,
-                    Err(e) => return (file, Err(format!("cannot read it: {e}")), None),
-                };
-                let name = abs
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "source".into());
-                let mtime_ns = meta
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos() as i64);
-                let new = NewAsset {
-                    source_path: abs.display().to_string(),
-                    source_name: name,
-                    size_bytes: meta.len(),
-                    mtime_ns,
-                    preset: preset.to_owned(),
-                };
-                let (rec, fresh) = match store.add_asset(&new) {
-                    Ok(r) => r,
-                    Err(e) => return (file, Err(e.to_string()), None),
-                };
-                // Sidecars found now are what the asset takes (a re-add refreshes them).
-                if let Err(e) = store.set_asset_captions(&rec.id, &sidecars::sidecars_for(&abs)) {
-                    return (file, Err(e.to_string()), None);
-                }
-                if !fresh {
-                    let r = AddResult {
-                        path: file.display().to_string(),
-                        id: Some(rec.id),
-                        outcome: "already_queued",
-                        reason: None,
-                    };
-                    return (file, Ok(()), Some(r));
-                }
-                match probe_and_poster(data_dir, &rec.id, &abs).await {
-                    Ok((json, poster)) => {
-                        if let Err(e) = store.set_asset_probed(&rec.id, &json, poster.as_deref()) {
-                            return (file, Err(e.to_string()), None);
-                        }
-                        let r = AddResult {
-                            path: file.display().to_string(),
-                            id: Some(rec.id),
-                            outcome: "added",
-                            reason: None,
-                        };
-                        (file, Ok(()), Some(r))
+    let probed: Vec<(PathBuf, Result<(), String>, Option<AddResult>)> = futures::stream::iter(files)
+        .map(|file| async move {
+            let abs = std::path::absolute(&file).unwrap_or(file.clone());
+            let meta = match std::fs::metadata(&abs) {
+                Ok(m) => m,
+                Err(e) => return (file, Err(format!("cannot read it: {e}")), None),
+            };
+            let name = abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "source".into());
+            let mtime_ns = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i64);
+            let new = NewAsset {
+                source_path: abs.display().to_string(),
+                source_name: name,
+                size_bytes: meta.len(),
+                mtime_ns,
+                preset: preset.to_owned(),
+            };
+            let (rec, fresh) = match store.add_asset(&new) {
+                Ok(r) => r,
+                Err(e) => return (file, Err(e.to_string()), None),
+            };
+            // Sidecars found now are what the asset takes (a re-add refreshes them).
+            if let Err(e) = store.set_asset_captions(&rec.id, &sidecars::sidecars_for(&abs)) {
+                return (file, Err(e.to_string()), None);
+            }
+            if !fresh {
+                let r = AddResult { path: file.display().to_string(), id: Some(rec.id), outcome: "already_queued", reason: None };
+                return (file, Ok(()), Some(r));
+            }
+            match probe_and_poster(data_dir, &rec.id, &abs).await {
+                Ok((json, poster)) => {
+                    if let Err(e) = store.set_asset_probed(&rec.id, &json, poster.as_deref()) {
+                        return (file, Err(e.to_string()), None);
                     }
-                    Err(e) => {
-                        // Not media: nothing to keep in the queue.
-                        let _ = store.remove_asset(&rec.id);
-                        (
-                            file,
-                            Err(format!(
-                                "{}; vodstudio takes video and audio files",
-                                e.message
-                            )),
-                            None,
-                        )
-                    }
+                    let r = AddResult { path: file.display().to_string(), id: Some(rec.id), outcome: "added", reason: None };
+                    (file, Ok(()), Some(r))
                 }
-            })
-            .buffered(vodstudio::limits::probe_concurrency())
-            .collect()
-            .await;
+                Err(e) => {
+                    // Not media: nothing to keep in the queue.
+                    let _ = store.remove_asset(&rec.id);
+                    (file, Err(format!("{}; vodstudio takes video and audio files", e.message)), None)
+                }
+            }
+        })
+        .buffered(vodstudio::limits::probe_concurrency())
+        .collect()
+        .await;
     for (file, outcome, result) in probed {
         match (outcome, result) {
             (Ok(()), Some(r)) => results.push(r),
-            (Err(reason), _) => results.push(AddResult {
-                path: file.display().to_string(),
-                id: None,
-                outcome: "skipped",
-                reason: Some(reason),
-            }),
+            (Err(reason), _) => results.push(AddResult { path: file.display().to_string(), id: None, outcome: "skipped", reason: Some(reason) }),
             (Ok(()), None) => {}
         }
     }
@@ -274,26 +203,10 @@ fn print_add_results(results: &[AddResult], json: bool) -> anyhow::Result<()> {
     }
     for r in results {
         match r.outcome {
-            "added" => println!(
-                "added    {}  {}",
-                r.id.as_deref().unwrap_or_default(),
-                r.path
-            ),
-            "already_queued" => println!(
-                "queued   {}  {} (already in the queue)",
-                r.id.as_deref().unwrap_or_default(),
-                r.path
-            ),
-            "captions" => println!(
-                "captions {}: {}",
-                r.path,
-                r.reason.as_deref().unwrap_or_default()
-            ),
-            _ => eprintln!(
-                "skipped  {}: {}",
-                r.path,
-                r.reason.as_deref().unwrap_or_default()
-            ),
+            "added" => println!("added    {}  {}", r.id.as_deref().unwrap_or_default(), r.path),
+            "already_queued" => println!("queued   {}  {} (already in the queue)", r.id.as_deref().unwrap_or_default(), r.path),
+            "captions" => println!("captions {}: {}", r.path, r.reason.as_deref().unwrap_or_default()),
+            _ => eprintln!("skipped  {}: {}", r.path, r.reason.as_deref().unwrap_or_default()),
         }
     }
     Ok(())
@@ -308,9 +221,7 @@ pub async fn add(args: AddArgs, json: bool, data_dir: PathBuf) -> anyhow::Result
     print_add_results(&results, json)?;
     let queued = results.iter().filter(|r| r.id.is_some()).count();
     if queued == 0 {
-        return Ok(output::fail(
-            "nothing was added: no video or audio file among the paths given",
-        ));
+        return Ok(output::fail("nothing was added: no video or audio file among the paths given"));
     }
     if !json && !results.is_empty() {
         eprintln!("{queued} in the queue; `vodstudio run` processes it");
@@ -319,15 +230,7 @@ pub async fn add(args: AddArgs, json: bool, data_dir: PathBuf) -> anyhow::Result
 }
 
 pub async fn run(args: RunArgs, json: bool, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
-    let summary = run_queue(
-        &data_dir,
-        RunOptions {
-            only: None,
-            exit_when_idle: !args.watch,
-        },
-        json,
-    )
-    .await?;
+    let summary = run_queue(&data_dir, RunOptions { only: None, exit_when_idle: !args.watch }, json).await?;
     finish(summary, json)
 }
 
@@ -338,28 +241,14 @@ pub async fn process(args: AddArgs, json: bool, data_dir: PathBuf) -> anyhow::Re
     let store = Store::open_in(&data_dir)?;
     let results = add_files(&store, &data_dir, &args.paths, &preset).await?;
     for r in results.iter().filter(|r| r.outcome == "skipped") {
-        eprintln!(
-            "skipped  {}: {}",
-            r.path,
-            r.reason.as_deref().unwrap_or_default()
-        );
+        eprintln!("skipped  {}: {}", r.path, r.reason.as_deref().unwrap_or_default());
     }
     let only: HashSet<String> = results.iter().filter_map(|r| r.id.clone()).collect();
     if only.is_empty() {
-        return Ok(output::fail(
-            "nothing to process: no video or audio file among the paths given",
-        ));
+        return Ok(output::fail("nothing to process: no video or audio file among the paths given"));
     }
     let skipped = results.iter().any(|r| r.outcome == "skipped");
-    let summary = run_queue(
-        &data_dir,
-        RunOptions {
-            only: Some(only),
-            exit_when_idle: true,
-        },
-        json,
-    )
-    .await?;
+    let summary = run_queue(&data_dir, RunOptions { only: Some(only), exit_when_idle: true }, json).await?;
     let code = finish(summary, json)?;
     Ok(if skipped { ExitCode::FAILURE } else { code })
 }
@@ -373,26 +262,15 @@ fn finish(summary: RunSummary, json: bool) -> anyhow::Result<ExitCode> {
             summary.complete,
             summary.failed,
             summary.canceled,
-            if summary.unfinished > 0 {
-                format!(", {} left for the next run", summary.unfinished)
-            } else {
-                String::new()
-            }
+            if summary.unfinished > 0 { format!(", {} left for the next run", summary.unfinished) } else { String::new() }
         );
     }
-    Ok(if summary.failed > 0 || summary.unfinished > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if summary.failed > 0 || summary.unfinished > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// The backend of the settings' profile; on the local profile, the embedded backend this
 /// process started or joined (shut it down when done).
-async fn connect(
-    settings: &Settings,
-    data_dir: &Path,
-) -> anyhow::Result<(Backend, Option<LocalHost>)> {
+async fn connect(settings: &Settings, data_dir: &Path) -> anyhow::Result<(Backend, Option<LocalHost>)> {
     let local = match settings.profile {
         Profile::Local => Some(LocalHost::start_or_join(data_dir).await?),
         Profile::Aws(_) => None,
@@ -406,11 +284,7 @@ async fn run_queue(data_dir: &Path, opts: RunOptions, json: bool) -> anyhow::Res
     let settings = Settings::load(data_dir)?;
     let store = Store::open_in(data_dir)?;
     let lock_path = data_dir.join(RUN_LOCK);
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)?;
+    let lock = File::options().create(true).truncate(false).write(true).open(&lock_path)?;
     if lock.try_lock().is_err() {
         eprintln!("another vodstudio process is working through the queue; following its progress");
         return follow(&store, opts.only, json).await;
@@ -444,19 +318,12 @@ async fn run_queue(data_dir: &Path, opts: RunOptions, json: bool) -> anyhow::Res
 }
 
 /// Watches the queue another process runs until the assets of interest are finished.
-async fn follow(
-    store: &Store,
-    only: Option<HashSet<String>>,
-    json: bool,
-) -> anyhow::Result<RunSummary> {
+async fn follow(store: &Store, only: Option<HashSet<String>>, json: bool) -> anyhow::Result<RunSummary> {
     let mut view = ProgressView::new(json);
     loop {
         view.render(store, only.as_ref());
-        let assets: Vec<AssetRecord> = store
-            .assets()?
-            .into_iter()
-            .filter(|a| only.as_ref().is_none_or(|o| o.contains(&a.id)))
-            .collect();
+        let assets: Vec<AssetRecord> =
+            store.assets()?.into_iter().filter(|a| only.as_ref().is_none_or(|o| o.contains(&a.id))).collect();
         if assets.iter().all(|a| a.state.is_terminal()) {
             view.done();
             let count = |s: AssetState| assets.iter().filter(|a| a.state == s).count();
@@ -499,20 +366,14 @@ impl ProgressView {
 
     fn render(&mut self, store: &Store, only: Option<&HashSet<String>>) {
         let Ok(assets) = store.assets() else { return };
-        for a in assets
-            .iter()
-            .filter(|a| only.is_none_or(|o| o.contains(&a.id)))
-        {
+        for a in assets.iter().filter(|a| only.is_none_or(|o| o.contains(&a.id))) {
             let line = describe(a);
             if self.tty && !self.json {
                 let bar = self.bars.entry(a.id.clone()).or_insert_with(|| {
                     let b = self.multi.add(indicatif::ProgressBar::new(1000));
                     b.set_style(
                         indicatif::ProgressStyle::with_template("{prefix:.bold} [{bar:24}] {msg}")
-                            .map_or_else(
-                                |_| indicatif::ProgressStyle::default_bar(),
-                                |s| s.progress_chars("=> "),
-                            ),
+                            .map_or_else(|_| indicatif::ProgressStyle::default_bar(), |s| s.progress_chars("=> ")),
                     );
                     b.set_prefix(a.id.clone());
                     b
@@ -538,21 +399,12 @@ impl ProgressView {
 
 /// What changes enough to print a line when there is no terminal.
 fn state_key(a: &AssetRecord) -> String {
-    format!(
-        "{}|{}|{}",
-        a.state,
-        a.waiting.is_some(),
-        a.job_phase.as_deref().unwrap_or_default()
-    )
+    format!("{}|{}|{}", a.state, a.waiting.is_some(), a.job_phase.as_deref().unwrap_or_default())
 }
 
 /// 0–1 through the asset's pipeline: upload is the first half, the job the second.
 fn fraction(a: &AssetRecord) -> f64 {
-    let upload = if a.bytes_total > 0 {
-        a.bytes_done as f64 / a.bytes_total as f64
-    } else {
-        0.0
-    };
+    let upload = if a.bytes_total > 0 { a.bytes_done as f64 / a.bytes_total as f64 } else { 0.0 };
     match a.state {
         AssetState::Added | AssetState::Probed => 0.0,
         AssetState::Uploading => upload * 0.5,
@@ -566,31 +418,17 @@ fn fraction(a: &AssetRecord) -> f64 {
 fn describe(a: &AssetRecord) -> String {
     let what = match a.state {
         AssetState::Uploading if a.bytes_total > 0 => {
-            format!(
-                "uploading {:.0}% of {}",
-                a.bytes_done as f64 * 100.0 / a.bytes_total as f64,
-                output::bytes(a.bytes_total)
-            )
+            format!("uploading {:.0}% of {}", a.bytes_done as f64 * 100.0 / a.bytes_total as f64, output::bytes(a.bytes_total))
         }
         AssetState::Transcoding => format!(
             "transcoding {:.0}%{}",
             a.job_percent.unwrap_or(0.0),
-            a.job_phase
-                .as_deref()
-                .map(|p| format!(" ({})", p.to_lowercase()))
-                .unwrap_or_default()
+            a.job_phase.as_deref().map(|p| format!(" ({})", p.to_lowercase())).unwrap_or_default()
         ),
-        AssetState::Failed => format!(
-            "failed: {}",
-            a.error_message.as_deref().unwrap_or("unknown error")
-        ),
+        AssetState::Failed => format!("failed: {}", a.error_message.as_deref().unwrap_or("unknown error")),
         s => s.to_string(),
     };
-    let waiting = a
-        .waiting
-        .as_deref()
-        .map(|w| format!(" — waiting: {w}"))
-        .unwrap_or_default();
+    let waiting = a.waiting.as_deref().map(|w| format!(" — waiting: {w}")).unwrap_or_default();
     format!("{what}{waiting} · {}", a.source_name)
 }
 
@@ -602,17 +440,9 @@ pub async fn status(json: bool, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|a| {
                 let mut v = serde_json::to_value(a).unwrap_or_default();
-                let plan: serde_json::Value = a
-                    .plan_json
-                    .as_deref()
-                    .and_then(|p| serde_json::from_str(p).ok())
-                    .unwrap_or_default();
+                let plan: serde_json::Value = a.plan_json.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default();
                 v["rungs"] = plan["rungs"].clone();
-                v["outputs"] = a
-                    .outputs_json
-                    .as_deref()
-                    .and_then(|o| serde_json::from_str(o).ok())
-                    .unwrap_or_default();
+                v["outputs"] = a.outputs_json.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
                 v
             })
             .collect();
@@ -635,17 +465,11 @@ pub async fn retry(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resul
             if json {
                 output::print_json(&serde_json::json!({ "id": asset.id, "state": to }))?;
             } else {
-                println!(
-                    "{} goes back to {to}; `vodstudio run` picks it up",
-                    asset.id
-                );
+                println!("{} goes back to {to}; `vodstudio run` picks it up", asset.id);
             }
             Ok(ExitCode::SUCCESS)
         }
-        None => Ok(output::fail(&format!(
-            "{} is {}: only failed or canceled assets can be retried",
-            asset.id, asset.state
-        ))),
+        None => Ok(output::fail(&format!("{} is {}: only failed or canceled assets can be retried", asset.id, asset.state))),
     }
 }
 
@@ -653,34 +477,21 @@ pub async fn cancel(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resu
     let store = Store::open_in(&data_dir)?;
     let asset = store.find_asset(&args.id)?;
     if !store.set_asset_canceled(&asset.id)? {
-        return Ok(output::fail(&format!(
-            "{} is already {}",
-            asset.id, asset.state
-        )));
+        return Ok(output::fail(&format!("{} is already {}", asset.id, asset.state)));
     }
     // A running queue notices within a second and cancels the upload or the job itself; with no
     // queue running, do it here.
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(data_dir.join(RUN_LOCK))?;
+    let lock = File::options().create(true).truncate(false).write(true).open(data_dir.join(RUN_LOCK))?;
     if lock.try_lock().is_ok() && (asset.job_id.is_some() || asset.upload_id.is_some()) {
         let settings = Settings::load(&data_dir)?;
         let (backend, local) = connect(&settings, &data_dir).await?;
         if let Some(job) = &asset.job_id {
             if let Err(e) = vodstudio::jobs::cancel_job(&backend.mediaconvert, job).await {
-                eprintln!(
-                    "note: the job {job} could not be canceled now ({e}); it may still finish"
-                );
+                eprintln!("note: the job {job} could not be canceled now ({e}); it may still finish");
             }
         }
         if let (Some(up), AssetState::Uploading) = (asset.upload_id, asset.state) {
-            let uploader = vodstudio::upload::Uploader::new(
-                backend.s3.clone(),
-                store.clone(),
-                backend.endpoint_id.clone(),
-            );
+            let uploader = vodstudio::upload::Uploader::new(backend.s3.clone(), store.clone(), backend.endpoint_id.clone());
             if let Err(e) = uploader.abort(up).await {
                 eprintln!("note: the partial upload could not be removed now ({e})");
             }
@@ -697,17 +508,11 @@ pub async fn cancel(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn settings(
-    args: SettingsArgs,
-    json: bool,
-    data_dir: PathBuf,
-) -> anyhow::Result<ExitCode> {
+pub async fn settings(args: SettingsArgs, json: bool, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load(&data_dir)?;
     if let Some(SettingsAction::Set { pairs }) = args.action {
         for pair in pairs {
-            let (k, v) = pair
-                .split_once('=')
-                .with_context(|| format!("{pair:?}: write key=value"))?;
+            let (k, v) = pair.split_once('=').with_context(|| format!("{pair:?}: write key=value"))?;
             settings.set(k.trim(), v.trim())?;
         }
         settings.save(&data_dir)?;

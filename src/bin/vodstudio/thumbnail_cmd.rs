@@ -54,11 +54,7 @@ fn parse_time(s: &str) -> Result<f64, String> {
     } else {
         s.parse::<f64>().map_err(|_| bad())?
     };
-    if secs.is_finite() && secs >= 0.0 {
-        Ok(secs)
-    } else {
-        Err(bad())
-    }
+    if secs.is_finite() && secs >= 0.0 { Ok(secs) } else { Err(bad()) }
 }
 
 pub async fn run(args: Args, json: bool) -> anyhow::Result<ExitCode> {
@@ -66,15 +62,9 @@ pub async fn run(args: Args, json: bool) -> anyhow::Result<ExitCode> {
     spinner.set_message(format!("reading {}", args.file.display()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let res = if args.sprite {
-        let opts = SpriteOptions {
-            interval_s: args.interval,
-            tile_width_px: args.tile_width,
-            ..SpriteOptions::default()
-        };
+        let opts = SpriteOptions { interval_s: args.interval, tile_width_px: args.tile_width, ..SpriteOptions::default() };
         let (file, out) = (args.file.clone(), args.output.clone());
-        let r = tokio::task::spawn_blocking(move || media::sprite(&file, &out, &opts))
-            .await
-            .context("sprite task")?;
+        let r = tokio::task::spawn_blocking(move || media::sprite(&file, &out, &opts)).await.context("sprite task")?;
         spinner.finish_and_clear();
         r.map(|r| {
             if json {
@@ -82,43 +72,22 @@ pub async fn run(args: Args, json: bool) -> anyhow::Result<ExitCode> {
             } else {
                 println!(
                     "{}: {} tiles of {}x{} every {:.1} s; track {}",
-                    r.image_path.display(),
-                    r.tiles,
-                    r.tile_width,
-                    r.tile_height,
-                    r.interval_s,
-                    r.vtt_path.display()
+                    r.image_path.display(), r.tiles, r.tile_width, r.tile_height, r.interval_s, r.vtt_path.display()
                 );
                 Ok(())
             }
         })
     } else {
-        let opts = PosterOptions {
-            at_s: args.at,
-            width_px: args.width,
-            avoid_black: !args.allow_black,
-        };
+        let opts = PosterOptions { at_s: args.at, width_px: args.width, avoid_black: !args.allow_black };
         let (file, out) = (args.file.clone(), args.output.clone());
-        let r = tokio::task::spawn_blocking(move || media::poster(&file, &out, &opts))
-            .await
-            .context("thumbnail task")?;
+        let r = tokio::task::spawn_blocking(move || media::poster(&file, &out, &opts)).await.context("thumbnail task")?;
         spinner.finish_and_clear();
         r.map(|r| {
             if json {
                 output::print_json(&r)
             } else {
-                let note = if r.skipped_black {
-                    " (skipped a black frame)"
-                } else {
-                    ""
-                };
-                println!(
-                    "{}: {}x{} at {:.3} s{note}",
-                    r.path.display(),
-                    r.width,
-                    r.height,
-                    r.at_s
-                );
+                let note = if r.skipped_black { " (skipped a black frame)" } else { "" };
+                println!("{}: {}x{} at {:.3} s{note}", r.path.display(), r.width, r.height, r.at_s);
                 Ok(())
             }
         })

@@ -6,9 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use vodstudio::config::{self, S3ClientSettings};
 use vodstudio::queue::Store;
-use vodstudio::upload::{
-    UploadControl, UploadError, UploadOptions, UploadProgress, UploadRequest, Uploader,
-};
+use vodstudio::upload::{UploadControl, UploadError, UploadOptions, UploadProgress, UploadRequest, Uploader};
 
 use crate::output;
 
@@ -80,19 +78,13 @@ fn parse_size(s: &str) -> Result<u64, String> {
                 'K' => 1u64 << 10,
                 'M' => 1 << 20,
                 'G' => 1 << 30,
-                _ => {
-                    return Err(format!(
-                        "'{s}': use a number with an optional K, M or G suffix"
-                    ))
-                }
+                _ => return Err(format!("'{s}': use a number with an optional K, M or G suffix")),
             };
             (&s[..i], mult)
         }
         _ => (s, 1),
     };
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("'{s}' is not a size (try 8M or 1.5G)"))?;
+    let n: f64 = num.parse().map_err(|_| format!("'{s}' is not a size (try 8M or 1.5G)"))?;
     if n <= 0.0 || !n.is_finite() {
         return Err(format!("'{s}' must be positive"));
     }
@@ -100,20 +92,11 @@ fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 fn parse_s3_url(url: &str, file: &std::path::Path) -> anyhow::Result<(String, String)> {
-    let rest = url
-        .strip_prefix("s3://")
-        .with_context(|| format!("'{url}' is not an s3://bucket/key URL"))?;
+    let rest = url.strip_prefix("s3://").with_context(|| format!("'{url}' is not an s3://bucket/key URL"))?;
     let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
     anyhow::ensure!(!bucket.is_empty(), "'{url}' has no bucket name");
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let key = if key.is_empty() || key.ends_with('/') {
-        format!("{key}{name}")
-    } else {
-        key.to_string()
-    };
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let key = if key.is_empty() || key.ends_with('/') { format!("{key}{name}") } else { key.to_string() };
     Ok((bucket.to_string(), key))
 }
 
@@ -121,11 +104,7 @@ pub async fn upload(args: UploadArgs, json: bool, data_dir: PathBuf) -> anyhow::
     let (bucket, key) = parse_s3_url(&args.to, &args.file)?;
     let settings = args.s3.settings();
     let store = Store::open_in(&data_dir)?;
-    let uploader = Uploader::new(
-        config::s3_client(&settings).await,
-        store,
-        settings.endpoint_id(),
-    );
+    let uploader = Uploader::new(config::s3_client(&settings).await, store, settings.endpoint_id());
     let req = UploadRequest {
         file: args.file.clone(),
         bucket: bucket.clone(),
@@ -152,10 +131,7 @@ pub async fn upload(args: UploadArgs, json: bool, data_dir: PathBuf) -> anyhow::
         indicatif::ProgressStyle::with_template(
             "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
         )
-        .map_or_else(
-            |_| indicatif::ProgressStyle::default_bar(),
-            |s| s.progress_chars("=> "),
-        ),
+        .map_or_else(|_| indicatif::ProgressStyle::default_bar(), |s| s.progress_chars("=> ")),
     );
     bar.set_message(format!("s3://{bucket}/{key}"));
     let bar2 = bar.clone();
@@ -179,10 +155,7 @@ pub async fn upload(args: UploadArgs, json: bool, data_dir: PathBuf) -> anyhow::
                 output::print_json(&outcome)?;
             } else {
                 let resumed = if outcome.bytes_reused > 0 {
-                    format!(
-                        " (resumed: {} were already uploaded)",
-                        output::bytes(outcome.bytes_reused)
-                    )
+                    format!(" (resumed: {} were already uploaded)", output::bytes(outcome.bytes_reused))
                 } else {
                     String::new()
                 };
@@ -198,15 +171,10 @@ pub async fn upload(args: UploadArgs, json: bool, data_dir: PathBuf) -> anyhow::
             Ok(ExitCode::SUCCESS)
         }
         Err(UploadError::Paused) => {
-            eprintln!(
-                "paused: the parts already uploaded are kept; run the same command again to resume"
-            );
+            eprintln!("paused: the parts already uploaded are kept; run the same command again to resume");
             Ok(ExitCode::from(130))
         }
-        Err(e) => Ok(output::fail(&format!(
-            "upload of {}: {e}",
-            args.file.display()
-        ))),
+        Err(e) => Ok(output::fail(&format!("upload of {}: {e}", args.file.display()))),
     }
 }
 
@@ -219,10 +187,7 @@ pub async fn uploads(args: UploadsArgs, json: bool, data_dir: PathBuf) -> anyhow
                 let rows: Vec<serde_json::Value> = list
                     .iter()
                     .map(|u| {
-                        let parts = store
-                            .parts(u.id)
-                            .map(|p| p.iter().map(|x| x.size_bytes).sum::<u64>())
-                            .unwrap_or(0);
+                        let parts = store.parts(u.id).map(|p| p.iter().map(|x| x.size_bytes).sum::<u64>()).unwrap_or(0);
                         serde_json::json!({ "upload": u, "bytes_confirmed": parts })
                     })
                     .collect();
@@ -248,25 +213,16 @@ pub async fn uploads(args: UploadsArgs, json: bool, data_dir: PathBuf) -> anyhow
         }
         Some(UploadsAction::Abort { id }) => {
             let Some(rec) = store.upload(id)? else {
-                return Ok(output::fail(&format!(
-                    "no upload with id {id} (see `vodstudio uploads`)"
-                )));
+                return Ok(output::fail(&format!("no upload with id {id} (see `vodstudio uploads`)")));
             };
             let mut settings = args.s3.settings();
             if settings.endpoint_url.is_none() && !rec.endpoint.is_empty() {
                 settings.endpoint_url = Some(rec.endpoint.clone());
             }
-            let uploader = Uploader::new(
-                config::s3_client(&settings).await,
-                store,
-                rec.endpoint.clone(),
-            );
+            let uploader = Uploader::new(config::s3_client(&settings).await, store, rec.endpoint.clone());
             uploader.abort(id).await?;
             if !json {
-                println!(
-                    "aborted upload {id} of {} to s3://{}/{}",
-                    rec.file_path, rec.bucket, rec.key
-                );
+                println!("aborted upload {id} of {} to s3://{}/{}", rec.file_path, rec.bucket, rec.key);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -302,18 +258,9 @@ mod tests {
         assert_eq!(parse_size("100"), Ok(100));
         assert!(parse_size("fast").is_err());
         let f = std::path::Path::new("/videos/trip.mov");
-        assert_eq!(
-            parse_s3_url("s3://watch/inputs/", f).unwrap(),
-            ("watch".into(), "inputs/trip.mov".into())
-        );
-        assert_eq!(
-            parse_s3_url("s3://watch", f).unwrap(),
-            ("watch".into(), "trip.mov".into())
-        );
-        assert_eq!(
-            parse_s3_url("s3://watch/a/b.mov", f).unwrap(),
-            ("watch".into(), "a/b.mov".into())
-        );
+        assert_eq!(parse_s3_url("s3://watch/inputs/", f).unwrap(), ("watch".into(), "inputs/trip.mov".into()));
+        assert_eq!(parse_s3_url("s3://watch", f).unwrap(), ("watch".into(), "trip.mov".into()));
+        assert_eq!(parse_s3_url("s3://watch/a/b.mov", f).unwrap(), ("watch".into(), "a/b.mov".into()));
         assert!(parse_s3_url("http://x/y", f).is_err());
     }
 }

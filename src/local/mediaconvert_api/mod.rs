@@ -212,3 +212,4 @@ impl Drop for LocalMediaConvertHandle {
         self.stop_all();
     }
 }
+

@@ -127,17 +127,15 @@ fn list_jobs(ctx: &Ctx, query: &str) -> Result<(StatusCode, Value), ApiError> {
                     }
                 }
             }
-            "maxResults" => {
-                max = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=LOCAL_MEDIACONVERT_LIST_PAGE).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(format!(
+            "maxResults" => max = value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=LOCAL_MEDIACONVERT_LIST_PAGE).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
                         "maxResults: must be 1 to {LOCAL_MEDIACONVERT_LIST_PAGE}, not {value:?}"
                     ))
-                    })?
-            }
+                })?,
             "nextToken" => {
                 next = Some(value.parse::<u64>().map_err(|_| {
                     ApiError::bad_request(format!(

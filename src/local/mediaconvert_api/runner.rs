@@ -103,13 +103,10 @@ pub(crate) async fn run(jobs: Arc<Jobs>, id: String, cancel: CancellationToken) 
     let _ = tokio::fs::remove_dir_all(&work).await;
     let result = execute(&jobs, &id, &job.settings, &work, &cancel).await;
     // A job that failed before fetching its input never made a work dir.
-    if let Err(e) = tokio::fs::remove_dir_all(&work)
-        .await
-        .or_else(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Ok(()),
-            _ => Err(e),
-        })
-    {
+    if let Err(e) = tokio::fs::remove_dir_all(&work).await.or_else(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Ok(()),
+        _ => Err(e),
+    }) {
         tracing::warn!(job = id, error = %e, "local MediaConvert: could not remove the work dir");
     }
     drop(permit);

@@ -19,13 +19,8 @@ pub(crate) enum Algorithm {
     Sha256,
 }
 
-pub(crate) const ALL_ALGORITHMS: [Algorithm; 5] = [
-    Algorithm::Crc32,
-    Algorithm::Crc32c,
-    Algorithm::Crc64Nvme,
-    Algorithm::Sha1,
-    Algorithm::Sha256,
-];
+pub(crate) const ALL_ALGORITHMS: [Algorithm; 5] =
+    [Algorithm::Crc32, Algorithm::Crc32c, Algorithm::Crc64Nvme, Algorithm::Sha1, Algorithm::Sha256];
 
 impl Algorithm {
     /// Parses S3's spelling (`CRC32`, `CRC64NVME`, `SHA256`…), case-insensitively.
@@ -185,11 +180,7 @@ impl BodyHasher {
 
     pub(crate) fn finalize(self) -> BodyDigest {
         let md5: [u8; 16] = self.md5.map(|m| m.finalize().into()).unwrap_or_default();
-        let checksums = self
-            .others
-            .into_iter()
-            .map(|(alg, h)| (alg, b64(&h.finalize())))
-            .collect();
+        let checksums = self.others.into_iter().map(|(alg, h)| (alg, b64(&h.finalize()))).collect();
         BodyDigest { md5, checksums }
     }
 }
@@ -227,13 +218,8 @@ pub(crate) fn claimed(c: &Checksum) -> Checksums {
 }
 
 /// Adds the checksums sent as aws-chunked trailers (known only once the body has been read).
-pub(crate) fn add_trailers(
-    claims: &mut Checksums,
-    trailers: Option<&s3s::TrailingHeaders>,
-) -> S3Result<()> {
-    let Some(map) = trailers.and_then(s3s::TrailingHeaders::take) else {
-        return Ok(());
-    };
+pub(crate) fn add_trailers(claims: &mut Checksums, trailers: Option<&s3s::TrailingHeaders>) -> S3Result<()> {
+    let Some(map) = trailers.and_then(s3s::TrailingHeaders::take) else { return Ok(()) };
     for alg in ALL_ALGORITHMS {
         if let Some(v) = map.get(alg.header()) {
             let v = v
@@ -253,11 +239,7 @@ pub(crate) fn announced_trailers(headers: &hyper::HeaderMap) -> Vec<Algorithm> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|name| {
-            ALL_ALGORITHMS
-                .into_iter()
-                .find(|a| a.header().eq_ignore_ascii_case(name.trim()))
-        })
+        .filter_map(|name| ALL_ALGORITHMS.into_iter().find(|a| a.header().eq_ignore_ascii_case(name.trim())))
         .collect()
 }
 
@@ -288,17 +270,12 @@ pub(crate) fn verify(claims: &Checksums, computed: &Checksums) -> S3Result<()> {
 
 /// Checks a `Content-MD5` header against the body's MD5.
 pub(crate) fn verify_content_md5(content_md5: Option<&str>, md5: &[u8; 16]) -> S3Result<()> {
-    let Some(claim) = content_md5 else {
-        return Ok(());
-    };
+    let Some(claim) = content_md5 else { return Ok(()) };
     let claimed = base64_simd::STANDARD
         .decode_to_vec(claim)
         .map_err(|_| s3_error!(InvalidDigest, "Content-MD5 {claim:?} is not base64"))?;
     if claimed.as_slice() != md5 {
-        return Err(s3_error!(
-            BadDigest,
-            "The Content-MD5 you specified did not match what we received"
-        ));
+        return Err(s3_error!(BadDigest, "The Content-MD5 you specified did not match what we received"));
     }
     Ok(())
 }
@@ -327,30 +304,18 @@ mod tests {
         h.update(b"1234");
         h.update(b"56789");
         let d = h.finalize();
-        let hex_of = |a| {
-            hex::encode(
-                base64_simd::STANDARD
-                    .decode_to_vec(&d.checksums[&a])
-                    .unwrap_or_default(),
-            )
-        };
+        let hex_of = |a| hex::encode(base64_simd::STANDARD.decode_to_vec(&d.checksums[&a]).unwrap_or_default());
         assert_eq!(hex_of(Algorithm::Crc32), "cbf43926");
         assert_eq!(hex_of(Algorithm::Crc32c), "e3069283");
         assert_eq!(hex_of(Algorithm::Crc64Nvme), "ae8b14860a799888");
-        assert_eq!(
-            hex_of(Algorithm::Sha1),
-            "f7c3bc1d808e04732adf679965ccc34ca7ae3441"
-        );
+        assert_eq!(hex_of(Algorithm::Sha1), "f7c3bc1d808e04732adf679965ccc34ca7ae3441");
         assert_eq!(hex::encode(d.md5), "25f9e794323b453885f5181f1b624d0b");
     }
 
     #[test]
     fn trailer_header_names_are_recognised() {
         let mut h = hyper::HeaderMap::new();
-        h.insert(
-            "x-amz-trailer",
-            hyper::header::HeaderValue::from_static("x-amz-checksum-crc32c"),
-        );
+        h.insert("x-amz-trailer", hyper::header::HeaderValue::from_static("x-amz-checksum-crc32c"));
         assert_eq!(announced_trailers(&h), vec![Algorithm::Crc32c]);
     }
 }

@@ -46,14 +46,8 @@ impl LocalCredentials {
         }
 
         let fresh = Self::generate(&path)?;
-        let tmp = data_dir.join(format!(
-            ".{CREDENTIALS_FILE_NAME}.{}.tmp",
-            uuid::Uuid::new_v4().simple()
-        ));
-        write_private_file(
-            &tmp,
-            &serde_json::to_vec_pretty(&fresh).map_err(|e| corrupt(&path, e))?,
-        )?;
+        let tmp = data_dir.join(format!(".{CREDENTIALS_FILE_NAME}.{}.tmp", uuid::Uuid::new_v4().simple()));
+        write_private_file(&tmp, &serde_json::to_vec_pretty(&fresh).map_err(|e| corrupt(&path, e))?)?;
         let linked = std::fs::hard_link(&tmp, &path);
         // The temp name only ever served to make the link; losing it changes nothing.
         let _ = std::fs::remove_file(&tmp);
@@ -73,42 +67,29 @@ impl LocalCredentials {
             Err(e) => return Err(LocalS3Error::io("read", path)(e)),
         };
         restrict_to_owner(path)?;
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| corrupt(path, e))
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(path, e))
     }
 
     fn generate(path: &Path) -> Result<Self, LocalS3Error> {
         const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-        const SECRET_ALPHABET: &[u8] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let random = |alphabet: &[u8], len: usize| -> Result<String, LocalS3Error> {
             let mut bytes = vec![0u8; len];
-            getrandom::fill(&mut bytes).map_err(|e| {
-                LocalS3Error::io("generate keys for", path)(std::io::Error::other(e.to_string()))
-            })?;
+            getrandom::fill(&mut bytes)
+                .map_err(|e| LocalS3Error::io("generate keys for", path)(std::io::Error::other(e.to_string())))?;
             // Rejection-free mapping: both alphabets divide 256 closely enough (36 → tiny bias in an
             // access key id, which is public anyway; 64 divides 256 exactly for the secret).
-            Ok(bytes
-                .iter()
-                .map(|b| alphabet[usize::from(*b) % alphabet.len()] as char)
-                .collect())
+            Ok(bytes.iter().map(|b| alphabet[usize::from(*b) % alphabet.len()] as char).collect())
         };
         Ok(Self {
-            access_key_id: format!(
-                "{ACCESS_KEY_PREFIX}{}",
-                random(UPPER_ALNUM, ACCESS_KEY_RANDOM_CHARS)?
-            ),
+            access_key_id: format!("{ACCESS_KEY_PREFIX}{}", random(UPPER_ALNUM, ACCESS_KEY_RANDOM_CHARS)?),
             secret_access_key: random(SECRET_ALPHABET, SECRET_KEY_CHARS)?,
         })
     }
 }
 
 fn corrupt(path: &Path, source: serde_json::Error) -> LocalS3Error {
-    LocalS3Error::CorruptCredentials {
-        path: path.to_path_buf(),
-        source,
-    }
+    LocalS3Error::CorruptCredentials { path: path.to_path_buf(), source }
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), LocalS3Error> {
@@ -116,9 +97,7 @@ fn create_private_dir(dir: &Path) -> Result<(), LocalS3Error> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(LocalS3Error::io("create data dir", dir))
+    builder.create(dir).map_err(LocalS3Error::io("create data dir", dir))
 }
 
 fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), LocalS3Error> {
@@ -126,12 +105,8 @@ fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), LocalS3Error> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(LocalS3Error::io("create", path))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(LocalS3Error::io("write", path))
+    let mut file = options.open(path).map_err(LocalS3Error::io("create", path))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(LocalS3Error::io("write", path))
 }
 
 /// A credentials file that others can read (copied around, restored from a backup) is tightened.
@@ -139,10 +114,7 @@ fn restrict_to_owner(path: &Path) -> Result<(), LocalS3Error> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(path)
-            .map_err(LocalS3Error::io("read", path))?
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(path).map_err(LocalS3Error::io("read", path))?.permissions().mode();
         if mode & 0o077 != 0 {
             tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "local S3 credentials were readable by others; restricting to 0600");
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
@@ -163,19 +135,13 @@ mod tests {
         let again = LocalCredentials::load_or_create(dir.path()).unwrap();
         assert_eq!(first, again);
         assert!(first.access_key_id.starts_with(ACCESS_KEY_PREFIX));
-        assert_eq!(
-            first.access_key_id.len(),
-            ACCESS_KEY_PREFIX.len() + ACCESS_KEY_RANDOM_CHARS
-        );
+        assert_eq!(first.access_key_id.len(), ACCESS_KEY_PREFIX.len() + ACCESS_KEY_RANDOM_CHARS);
         assert_eq!(first.secret_access_key.len(), SECRET_KEY_CHARS);
         assert!(!format!("{first:?}").contains(&first.secret_access_key));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(dir.path().join(CREDENTIALS_FILE_NAME))
-                .unwrap()
-                .permissions()
-                .mode();
+            let mode = std::fs::metadata(dir.path().join(CREDENTIALS_FILE_NAME)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -183,10 +149,7 @@ mod tests {
     #[test]
     fn two_installs_get_different_keys() {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let (a, b) = (
-            LocalCredentials::load_or_create(a.path()).unwrap(),
-            LocalCredentials::load_or_create(b.path()).unwrap(),
-        );
+        let (a, b) = (LocalCredentials::load_or_create(a.path()).unwrap(), LocalCredentials::load_or_create(b.path()).unwrap());
         assert_ne!(a.secret_access_key, b.secret_access_key);
     }
 }

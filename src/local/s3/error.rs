@@ -12,38 +12,21 @@ pub enum LocalS3Error {
 
     /// Binding the listening socket failed (port taken, no permission…).
     #[error("bind the local S3 server to {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
 
     /// A file or directory of the data dir could not be read or written.
     #[error("{action} \"{}\": {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
 
     /// The credentials file exists but is not what this server wrote.
     #[error("read local S3 credentials \"{}\": {source}", path.display())]
-    CorruptCredentials {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    CorruptCredentials { path: PathBuf, source: serde_json::Error },
 }
 
 impl LocalS3Error {
-    pub(crate) fn io(
-        action: &'static str,
-        path: impl Into<PathBuf>,
-    ) -> impl FnOnce(std::io::Error) -> Self {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| Self::Io {
-            action,
-            path,
-            source,
-        }
+        move |source| Self::Io { action, path, source }
     }
 }
 

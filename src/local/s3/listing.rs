@@ -93,9 +93,7 @@ impl KeyEncoding {
         let mut out = String::with_capacity(s.len());
         for b in s.bytes() {
             match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                    out.push(char::from(b))
-                }
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(char::from(b)),
                 _ => out.push_str(&format!("%{b:02X}")),
             }
         }
@@ -117,22 +115,14 @@ pub(crate) fn uploads_page(
     max: usize,
 ) -> (Vec<UploadMeta>, bool) {
     uploads.retain(|u| u.key.starts_with(prefix));
-    uploads.sort_by(|a, b| {
-        (&a.key, a.initiated, &a.upload_id).cmp(&(&b.key, b.initiated, &b.upload_id))
-    });
+    uploads.sort_by(|a, b| (&a.key, a.initiated, &a.upload_id).cmp(&(&b.key, b.initiated, &b.upload_id)));
     let start = match (key_marker, upload_id_marker) {
         // With both markers: uploads of the marker key after that upload, then later keys.
         (Some(k), Some(id)) => match uploads.iter().position(|u| u.key == k && u.upload_id == id) {
             Some(i) => i + 1,
-            None => uploads
-                .iter()
-                .position(|u| u.key.as_str() > k)
-                .unwrap_or(uploads.len()),
+            None => uploads.iter().position(|u| u.key.as_str() > k).unwrap_or(uploads.len()),
         },
-        (Some(k), None) => uploads
-            .iter()
-            .position(|u| u.key.as_str() > k)
-            .unwrap_or(uploads.len()),
+        (Some(k), None) => uploads.iter().position(|u| u.key.as_str() > k).unwrap_or(uploads.len()),
         (None, _) => 0,
     };
     let mut rest: Vec<UploadMeta> = uploads.into_iter().skip(start).collect();
@@ -168,9 +158,7 @@ mod tests {
 
     #[test]
     fn delimiter_rolls_up_and_pages_resume_after_a_prefix() {
-        let objs: Vec<ObjectMeta> = ["a.txt", "dir/1", "dir/2", "dir/sub/3", "e", "z/9"]
-            .map(obj)
-            .to_vec();
+        let objs: Vec<ObjectMeta> = ["a.txt", "dir/1", "dir/2", "dir/sub/3", "e", "z/9"].map(obj).to_vec();
         let p1 = objects_page(&objs, "", Some("/"), None, 2);
         assert_eq!(names(&p1), ["a.txt", "dir/"]);
         assert!(p1.truncated);
@@ -183,18 +171,13 @@ mod tests {
 
     #[test]
     fn url_encoding_escapes_all_but_unreserved_and_slash() {
-        let url = KeyEncoding::of(Some(&s3s::dto::EncodingType::from_static(
-            s3s::dto::EncodingType::URL,
-        )));
+        let url = KeyEncoding::of(Some(&s3s::dto::EncodingType::from_static(s3s::dto::EncodingType::URL)));
         assert_eq!(url.apply("a b+c%/é"), "a%20b%2Bc%25/%C3%A9");
         assert_eq!(KeyEncoding::of(None).apply("a b"), "a b");
     }
 
     #[test]
     fn tokens_round_trip_unicode() {
-        assert_eq!(
-            token_resume(&token_for("vidéos/été 1.mov")).as_deref(),
-            Some("vidéos/été 1.mov")
-        );
+        assert_eq!(token_resume(&token_for("vidéos/été 1.mov")).as_deref(), Some("vidéos/été 1.mov"));
     }
 }

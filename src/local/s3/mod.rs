@@ -42,11 +42,7 @@ pub struct LocalS3Config {
 impl LocalS3Config {
     /// Defaults: `127.0.0.1:0`, region `us-east-1`.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        Self {
-            data_dir: data_dir.into(),
-            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            region: LOCAL_S3_DEFAULT_REGION.to_owned(),
-        }
+        Self { data_dir: data_dir.into(), bind: SocketAddr::from(([127, 0, 0, 1], 0)), region: LOCAL_S3_DEFAULT_REGION.to_owned() }
     }
 }
 
@@ -71,23 +67,13 @@ impl LocalS3 {
             return Err(LocalS3Error::NonLoopbackBind { addr: config.bind });
         }
         let data_dir = config.data_dir.clone();
-        let credentials =
-            tokio::task::spawn_blocking(move || LocalCredentials::load_or_create(&data_dir))
-                .await
-                .map_err(|e| {
-                    LocalS3Error::io("load credentials in", &config.data_dir)(
-                        std::io::Error::other(e),
-                    )
-                })??;
-        let root = config.data_dir.join("s3");
-        let store = store::Store::open(root.clone())
+        let credentials = tokio::task::spawn_blocking(move || LocalCredentials::load_or_create(&data_dir))
             .await
-            .map_err(LocalS3Error::io("open the S3 store in", &root))?;
+            .map_err(|e| LocalS3Error::io("load credentials in", &config.data_dir)(std::io::Error::other(e)))??;
+        let root = config.data_dir.join("s3");
+        let store = store::Store::open(root.clone()).await.map_err(LocalS3Error::io("open the S3 store in", &root))?;
         let (events, _) = broadcast::channel(LOCAL_S3_EVENT_CAPACITY);
-        let backend = objects::Backend {
-            store,
-            events: events.clone(),
-        };
+        let backend = objects::Backend { store, events: events.clone() };
 
         let mut builder = s3s::service::S3ServiceBuilder::new(backend);
         builder.set_auth(s3s::auth::SimpleAuth::from_single(
@@ -98,14 +84,8 @@ impl LocalS3 {
 
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
-            .map_err(|source| LocalS3Error::Bind {
-                addr: config.bind,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| LocalS3Error::Bind {
-            addr: config.bind,
-            source,
-        })?;
+            .map_err(|source| LocalS3Error::Bind { addr: config.bind, source })?;
+        let addr = listener.local_addr().map_err(|source| LocalS3Error::Bind { addr: config.bind, source })?;
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(crate::serve::serve(
             "local S3",
@@ -178,3 +158,4 @@ impl Drop for LocalS3Handle {
         }
     }
 }
+

@@ -10,17 +10,12 @@ use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
 use tokio::io::AsyncReadExt as _;
 
-use super::body::receive_body;
 use super::checksum::{self, Algorithm, BodyHasher, ChecksumKind};
 use super::listing;
-use super::objects::{
-    algorithms_for, claimed_checksums, etag, parse_algorithm, upload_attrs, Backend,
-};
+use super::body::receive_body;
+use super::objects::{algorithms_for, claimed_checksums, etag, parse_algorithm, upload_attrs, Backend};
 use super::store::{internal, no_such_upload, ObjectMeta, PartMeta, UploadMeta};
-use crate::limits::{
-    LOCAL_S3_IO_BUFFER_BYTES, LOCAL_S3_MAX_LIST_ENTRIES, LOCAL_S3_MAX_PART_NUMBER,
-    LOCAL_S3_MIN_PART_SIZE_BYTES,
-};
+use crate::limits::{LOCAL_S3_IO_BUFFER_BYTES, LOCAL_S3_MAX_LIST_ENTRIES, LOCAL_S3_MAX_PART_NUMBER, LOCAL_S3_MIN_PART_SIZE_BYTES};
 
 fn kind_dto(kind: Option<ChecksumKind>) -> Option<ChecksumType> {
     kind.map(|k| ChecksumType::from(k.as_str().to_owned()))
@@ -51,23 +46,17 @@ impl Backend {
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
         let input = req.input;
         self.store.require_bucket(&input.bucket).await?;
-        let algorithm = input
-            .checksum_algorithm
-            .as_ref()
-            .map(|a| parse_algorithm(a.as_str()))
-            .transpose()?;
+        let algorithm = input.checksum_algorithm.as_ref().map(|a| parse_algorithm(a.as_str())).transpose()?;
         let requested_kind = match &input.checksum_type {
-            Some(t) => Some(ChecksumKind::parse(t.as_str()).ok_or_else(|| {
-                s3_error!(InvalidRequest, "unknown checksum type {:?}", t.as_str())
-            })?),
+            Some(t) => Some(
+                ChecksumKind::parse(t.as_str())
+                    .ok_or_else(|| s3_error!(InvalidRequest, "unknown checksum type {:?}", t.as_str()))?,
+            ),
             None => None,
         };
         let kind = match (algorithm, requested_kind) {
             (None, Some(_)) => {
-                return Err(s3_error!(
-                    InvalidRequest,
-                    "x-amz-checksum-type requires x-amz-checksum-algorithm"
-                ))
+                return Err(s3_error!(InvalidRequest, "x-amz-checksum-type requires x-amz-checksum-algorithm"))
             }
             (None, None) => None,
             (Some(a), None) => Some(a.default_multipart_type()),
@@ -105,10 +94,7 @@ impl Backend {
         Ok(S3Response::new(output))
     }
 
-    pub(crate) async fn upload_part_impl(
-        &self,
-        req: S3Request<UploadPartInput>,
-    ) -> S3Result<S3Response<UploadPartOutput>> {
+    pub(crate) async fn upload_part_impl(&self, req: S3Request<UploadPartInput>) -> S3Result<S3Response<UploadPartOutput>> {
         let input = req.input;
         if !(1..=LOCAL_S3_MAX_PART_NUMBER).contains(&input.part_number) {
             return Err(s3_error!(
@@ -117,35 +103,27 @@ impl Backend {
                 input.part_number
             ));
         }
-        let upload = self
-            .upload_for(&input.bucket, &input.key, &input.upload_id)
-            .await?;
+        let upload = self.upload_for(&input.bucket, &input.key, &input.upload_id).await?;
         let mut claims = claimed_checksums!(input);
         let mut algs = algorithms_for(&claims, &req.headers, input.checksum_algorithm.as_ref())?;
         // The upload's own algorithm is always kept per part: Complete needs it.
         algs.extend(upload.checksum_algorithm);
-        let (tmp, size_bytes, digest) =
-            receive_body(&self.store, input.body, BodyHasher::new(algs)).await?;
+        let (tmp, size_bytes, digest) = receive_body(&self.store, input.body, BodyHasher::new(algs)).await?;
         checksum::add_trailers(&mut claims, req.trailing_headers.as_ref())?;
         checksum::verify(&claims, &digest.checksums)?;
         checksum::verify_content_md5(input.content_md5.as_deref(), &digest.md5)?;
         if let Some(alg) = upload.checksum_algorithm {
-            claims
-                .entry(alg)
-                .or_insert_with(|| digest.checksums.get(&alg).cloned().unwrap_or_default());
+            claims.entry(alg).or_insert_with(|| digest.checksums.get(&alg).cloned().unwrap_or_default());
         }
         let part = PartMeta {
-            part_number: u32::try_from(input.part_number)
-                .map_err(|e| internal("part number", e))?,
+            part_number: u32::try_from(input.part_number).map_err(|e| internal("part number", e))?,
             size_bytes,
             etag: hex::encode(digest.md5),
             last_modified: SystemTime::now(),
             checksums: claims,
             data_file: String::new(),
         };
-        self.store
-            .commit_part(&input.upload_id, part.clone(), tmp)
-            .await?;
+        self.store.commit_part(&input.upload_id, part.clone(), tmp).await?;
         let c = checksum::to_dto(&part.checksums);
         let output = UploadPartOutput {
             e_tag: Some(etag(&part.etag)),
@@ -159,18 +137,11 @@ impl Backend {
         Ok(S3Response::new(output))
     }
 
-    pub(crate) async fn list_parts_impl(
-        &self,
-        req: S3Request<ListPartsInput>,
-    ) -> S3Result<S3Response<ListPartsOutput>> {
+    pub(crate) async fn list_parts_impl(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
         let input = req.input;
-        let upload = self
-            .upload_for(&input.bucket, &input.key, &input.upload_id)
-            .await?;
+        let upload = self.upload_for(&input.bucket, &input.key, &input.upload_id).await?;
         let marker = input.part_number_marker.unwrap_or(0);
-        let max = usize::try_from(input.max_parts.unwrap_or(1000))
-            .unwrap_or(0)
-            .min(LOCAL_S3_MAX_LIST_ENTRIES);
+        let max = usize::try_from(input.max_parts.unwrap_or(1000)).unwrap_or(0).min(LOCAL_S3_MAX_LIST_ENTRIES);
         let mut rest: Vec<PartMeta> = self
             .store
             .list_parts(&input.upload_id)
@@ -223,9 +194,7 @@ impl Backend {
         self.store.require_bucket(&input.bucket).await?;
         let mut uploads = self.store.list_uploads().await?;
         uploads.retain(|u| u.bucket == input.bucket);
-        let max = usize::try_from(input.max_uploads.unwrap_or(1000))
-            .unwrap_or(0)
-            .min(LOCAL_S3_MAX_LIST_ENTRIES);
+        let max = usize::try_from(input.max_uploads.unwrap_or(1000)).unwrap_or(0).min(LOCAL_S3_MAX_LIST_ENTRIES);
         let (page, truncated) = listing::uploads_page(
             uploads,
             input.prefix.as_deref().unwrap_or(""),
@@ -269,8 +238,7 @@ impl Backend {
         req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
         let input = req.input;
-        self.upload_for(&input.bucket, &input.key, &input.upload_id)
-            .await?;
+        self.upload_for(&input.bucket, &input.key, &input.upload_id).await?;
         if !self.store.remove_upload(&input.upload_id).await? {
             return Err(no_such_upload(&input.upload_id));
         }
@@ -282,27 +250,13 @@ impl Backend {
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
         let input = req.input;
-        let upload = self
-            .upload_for(&input.bucket, &input.key, &input.upload_id)
-            .await?;
-        let requested = input
-            .multipart_upload
-            .as_ref()
-            .and_then(|m| m.parts.as_deref())
-            .unwrap_or_default();
+        let upload = self.upload_for(&input.bucket, &input.key, &input.upload_id).await?;
+        let requested = input.multipart_upload.as_ref().and_then(|m| m.parts.as_deref()).unwrap_or_default();
         if requested.is_empty() {
-            return Err(s3_error!(
-                InvalidRequest,
-                "You must specify at least one part"
-            ));
+            return Err(s3_error!(InvalidRequest, "You must specify at least one part"));
         }
-        let stored: BTreeMap<u32, PartMeta> = self
-            .store
-            .list_parts(&input.upload_id)
-            .await?
-            .into_iter()
-            .map(|p| (p.part_number, p))
-            .collect();
+        let stored: BTreeMap<u32, PartMeta> =
+            self.store.list_parts(&input.upload_id).await?.into_iter().map(|p| (p.part_number, p)).collect();
         let chosen = check_requested_parts(requested, &stored)?;
 
         // The object is the parts' files themselves (linked on commit, never copied); only a
@@ -322,14 +276,9 @@ impl Backend {
         if full_alg.is_some() {
             let mut buf = vec![0u8; LOCAL_S3_IO_BUFFER_BYTES];
             for path in &paths {
-                let mut file = tokio::fs::File::open(path)
-                    .await
-                    .map_err(|e| internal("open part data", e))?;
+                let mut file = tokio::fs::File::open(path).await.map_err(|e| internal("open part data", e))?;
                 loop {
-                    let n = file
-                        .read(&mut buf)
-                        .await
-                        .map_err(|e| internal("read part data", e))?;
+                    let n = file.read(&mut buf).await.map_err(|e| internal("read part data", e))?;
                     if n == 0 {
                         break;
                     }
@@ -364,33 +313,21 @@ impl Backend {
                     .iter()
                     .map(|p| {
                         p.checksums.get(&alg).map(String::as_str).ok_or_else(|| {
-                            s3_error!(
-                                InvalidPart,
-                                "part {} was uploaded without a {} checksum",
-                                p.part_number,
-                                alg.as_str()
-                            )
+                            s3_error!(InvalidPart, "part {} was uploaded without a {} checksum", p.part_number, alg.as_str())
                         })
                     })
                     .collect::<S3Result<_>>()?;
-                let value = checksum::composite_of(alg, &values).ok_or_else(|| {
-                    s3_error!(InternalError, "stored part checksum is not base64")
-                })?;
+                let value = checksum::composite_of(alg, &values)
+                    .ok_or_else(|| s3_error!(InternalError, "stored part checksum is not base64"))?;
                 checksums.insert(alg, format!("{value}-{count}"));
             }
             _ => checksums.extend(whole.checksums),
         }
         // A whole-object checksum the client sent with Complete must match ours.
         for (alg, claim) in claimed_checksums!(input) {
-            let ours = checksums
-                .get(&alg)
-                .map(|v| v.split('-').next().unwrap_or(v));
+            let ours = checksums.get(&alg).map(|v| v.split('-').next().unwrap_or(v));
             if ours != Some(claim.split('-').next().unwrap_or(&claim)) {
-                return Err(s3_error!(
-                    BadDigest,
-                    "The {} you specified for the object did not match",
-                    alg.as_str()
-                ));
+                return Err(s3_error!(BadDigest, "The {} you specified for the object did not match", alg.as_str()));
             }
         }
 
@@ -407,9 +344,7 @@ impl Backend {
             data_file: String::new(),
             part_files: Vec::new(),
         };
-        self.store
-            .commit_linked(&input.bucket, meta.clone(), &paths, Some(&input.upload_id))
-            .await?;
+        self.store.commit_linked(&input.bucket, meta.clone(), &paths, Some(&input.upload_id)).await?;
         self.publish(&input.bucket, &meta);
 
         let c = checksum::to_dto(&meta.checksums);
@@ -432,16 +367,11 @@ impl Backend {
 
 /// Validates the part list of a Complete request against the stored parts, in S3's order of
 /// checks, and returns the chosen parts in order.
-fn check_requested_parts<'a>(
-    requested: &[CompletedPart],
-    stored: &'a BTreeMap<u32, PartMeta>,
-) -> S3Result<Vec<&'a PartMeta>> {
+fn check_requested_parts<'a>(requested: &[CompletedPart], stored: &'a BTreeMap<u32, PartMeta>) -> S3Result<Vec<&'a PartMeta>> {
     let mut chosen: Vec<&PartMeta> = Vec::with_capacity(requested.len());
     let mut previous: Option<i32> = None;
     for p in requested {
-        let number = p
-            .part_number
-            .ok_or_else(|| s3_error!(InvalidPart, "a part in the list has no PartNumber"))?;
+        let number = p.part_number.ok_or_else(|| s3_error!(InvalidPart, "a part in the list has no PartNumber"))?;
         if previous.is_some_and(|prev| number <= prev) {
             return Err(s3_error!(
                 InvalidPartOrder,
@@ -468,20 +398,13 @@ fn check_requested_parts<'a>(
         }
         for (alg, claim) in claimed_checksums!(p) {
             if part.checksums.get(&alg) != Some(&claim) {
-                return Err(s3_error!(
-                    InvalidPart,
-                    "part {number}: {} checksum does not match the uploaded part",
-                    alg.as_str()
-                ));
+                return Err(s3_error!(InvalidPart, "part {number}: {} checksum does not match the uploaded part", alg.as_str()));
             }
         }
         chosen.push(part);
     }
     if let Some((_, all_but_last)) = chosen.split_last() {
-        if let Some(small) = all_but_last
-            .iter()
-            .find(|p| p.size_bytes < LOCAL_S3_MIN_PART_SIZE_BYTES)
-        {
+        if let Some(small) = all_but_last.iter().find(|p| p.size_bytes < LOCAL_S3_MIN_PART_SIZE_BYTES) {
             return Err(s3_error!(
                 EntityTooSmall,
                 "Your proposed upload is smaller than the minimum allowed size: part {} is {} bytes, parts but the last must be at least {LOCAL_S3_MIN_PART_SIZE_BYTES}",

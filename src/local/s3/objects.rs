@@ -50,8 +50,7 @@ pub(crate) fn algorithms_for(
 }
 
 pub(crate) fn parse_algorithm(s: &str) -> S3Result<Algorithm> {
-    Algorithm::parse(s)
-        .ok_or_else(|| s3_error!(InvalidRequest, "unsupported checksum algorithm {s:?}"))
+    Algorithm::parse(s).ok_or_else(|| s3_error!(InvalidRequest, "unsupported checksum algorithm {s:?}"))
 }
 
 pub(crate) fn etag(hex: &str) -> ETag {
@@ -98,9 +97,7 @@ fn shown_checksums(meta: &ObjectMeta, mode: Option<&ChecksumMode>, whole: bool) 
         return Checksum::default();
     }
     let mut c = checksum::to_dto(&meta.checksums);
-    c.checksum_type = meta
-        .checksum_kind
-        .map(|k| ChecksumType::from(k.as_str().to_owned()));
+    c.checksum_type = meta.checksum_kind.map(|k| ChecksumType::from(k.as_str().to_owned()));
     c
 }
 
@@ -115,14 +112,9 @@ impl Backend {
         });
     }
 
-    pub(crate) async fn create_bucket_impl(
-        &self,
-        req: S3Request<CreateBucketInput>,
-    ) -> S3Result<S3Response<CreateBucketOutput>> {
+    pub(crate) async fn create_bucket_impl(&self, req: S3Request<CreateBucketInput>) -> S3Result<S3Response<CreateBucketOutput>> {
         self.store.create_bucket(&req.input.bucket).await?;
-        let output = CreateBucketOutput {
-            location: Some(format!("/{}", req.input.bucket)),
-        };
+        let output = CreateBucketOutput { location: Some(format!("/{}", req.input.bucket)) };
         Ok(S3Response::new(output))
     }
 
@@ -132,46 +124,28 @@ impl Backend {
             .list_buckets()
             .await?
             .into_iter()
-            .map(|(name, created)| Bucket {
-                name: Some(name),
-                creation_date: Some(created.into()),
-                bucket_region: None,
-            })
+            .map(|(name, created)| Bucket { name: Some(name), creation_date: Some(created.into()), bucket_region: None })
             .collect();
-        Ok(S3Response::new(ListBucketsOutput {
-            buckets: Some(buckets),
-            ..Default::default()
-        }))
+        Ok(S3Response::new(ListBucketsOutput { buckets: Some(buckets), ..Default::default() }))
     }
 
-    pub(crate) async fn put_object_impl(
-        &self,
-        req: S3Request<PutObjectInput>,
-    ) -> S3Result<S3Response<PutObjectOutput>> {
+    pub(crate) async fn put_object_impl(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
         let input = req.input;
         self.store.require_bucket(&input.bucket).await?;
         let mut claims = claimed_checksums!(input);
         let mut algs = algorithms_for(&claims, &req.headers, input.checksum_algorithm.as_ref())?;
         // S3 gives every object a checksum: CRC64NVME when the client sent none.
         algs.push(Algorithm::Crc64Nvme);
-        let (tmp, size_bytes, digest) =
-            receive_body(&self.store, input.body, BodyHasher::new(algs)).await?;
+        let (tmp, size_bytes, digest) = receive_body(&self.store, input.body, BodyHasher::new(algs)).await?;
         checksum::add_trailers(&mut claims, req.trailing_headers.as_ref())?;
         checksum::verify(&claims, &digest.checksums)?;
         checksum::verify_content_md5(input.content_md5.as_deref(), &digest.md5)?;
         if let Some(declared) = &input.checksum_algorithm {
             let alg = parse_algorithm(declared.as_str())?;
-            claims
-                .entry(alg)
-                .or_insert_with(|| digest.checksums.get(&alg).cloned().unwrap_or_default());
+            claims.entry(alg).or_insert_with(|| digest.checksums.get(&alg).cloned().unwrap_or_default());
         }
         if claims.is_empty() {
-            claims.extend(
-                digest
-                    .checksums
-                    .get_key_value(&Algorithm::Crc64Nvme)
-                    .map(|(a, v)| (*a, v.clone())),
-            );
+            claims.extend(digest.checksums.get_key_value(&Algorithm::Crc64Nvme).map(|(a, v)| (*a, v.clone())));
         }
         let meta = ObjectMeta {
             key: input.key,
@@ -193,9 +167,7 @@ impl Backend {
             data_file: String::new(),
             part_files: Vec::new(),
         };
-        self.store
-            .commit_object(&input.bucket, meta.clone(), tmp)
-            .await?;
+        self.store.commit_object(&input.bucket, meta.clone(), tmp).await?;
         self.publish(&input.bucket, &meta);
         let c = checksum::to_dto(&meta.checksums);
         let output = PutObjectOutput {
@@ -205,45 +177,27 @@ impl Backend {
             checksum_crc64nvme: c.checksum_crc64nvme,
             checksum_sha1: c.checksum_sha1,
             checksum_sha256: c.checksum_sha256,
-            checksum_type: Some(ChecksumType::from(
-                ChecksumKind::FullObject.as_str().to_owned(),
-            )),
+            checksum_type: Some(ChecksumType::from(ChecksumKind::FullObject.as_str().to_owned())),
             size: i64::try_from(size_bytes).ok(),
             ..Default::default()
         };
         Ok(S3Response::new(output))
     }
 
-    pub(crate) async fn get_object_impl(
-        &self,
-        req: S3Request<GetObjectInput>,
-    ) -> S3Result<S3Response<GetObjectOutput>> {
+    pub(crate) async fn get_object_impl(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
         let input = req.input;
         let object = self.store.pin_object(&input.bucket, &input.key).await?;
         let meta = object.meta.clone();
         let (start, len, content_range) = match (&input.range, input.part_number) {
-            (Some(_), Some(_)) => {
-                return Err(s3_error!(
-                    InvalidRequest,
-                    "Cannot specify both Range header and partNumber"
-                ))
-            }
+            (Some(_), Some(_)) => return Err(s3_error!(InvalidRequest, "Cannot specify both Range header and partNumber")),
             (None, None) => (0, meta.size_bytes, None),
             (Some(range), None) => {
                 let r = range.check(meta.size_bytes)?;
-                (
-                    r.start,
-                    r.end - r.start,
-                    Some(content_range(r.start, r.end, meta.size_bytes)),
-                )
+                (r.start, r.end - r.start, Some(content_range(r.start, r.end, meta.size_bytes)))
             }
             (None, Some(n)) => {
                 let r = part_range(&meta, n)?;
-                (
-                    r.start,
-                    r.end - r.start,
-                    Some(content_range(r.start, r.end, meta.size_bytes)),
-                )
+                (r.start, r.end - r.start, Some(content_range(r.start, r.end, meta.size_bytes)))
             }
         };
         let stream = object.stream(start, len).await?;
@@ -273,26 +227,16 @@ impl Backend {
         Ok(S3Response::new(output))
     }
 
-    pub(crate) async fn head_object_impl(
-        &self,
-        req: S3Request<HeadObjectInput>,
-    ) -> S3Result<S3Response<HeadObjectOutput>> {
+    pub(crate) async fn head_object_impl(&self, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
         let input = req.input;
         let Some(meta) = self.store.object_meta(&input.bucket, &input.key).await? else {
             self.store.require_bucket(&input.bucket).await?;
-            return Err(s3_error!(
-                NoSuchKey,
-                "The specified key does not exist: {}",
-                input.key
-            ));
+            return Err(s3_error!(NoSuchKey, "The specified key does not exist: {}", input.key));
         };
         let (len, content_range) = match input.part_number {
             Some(n) => {
                 let r = part_range(&meta, n)?;
-                (
-                    r.end - r.start,
-                    Some(content_range(r.start, r.end, meta.size_bytes)),
-                )
+                (r.end - r.start, Some(content_range(r.start, r.end, meta.size_bytes)))
             }
             None => (meta.size_bytes, None),
         };
@@ -321,31 +265,17 @@ impl Backend {
         Ok(S3Response::new(output))
     }
 
-    pub(crate) async fn copy_object_impl(
-        &self,
-        req: S3Request<CopyObjectInput>,
-    ) -> S3Result<S3Response<CopyObjectOutput>> {
+    pub(crate) async fn copy_object_impl(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
         let input = req.input;
-        let CopySource::Bucket {
-            bucket: src_bucket,
-            key: src_key,
-            ..
-        } = &input.copy_source
-        else {
-            return Err(s3_error!(
-                NotImplemented,
-                "copy from access points or outposts"
-            ));
+        let CopySource::Bucket { bucket: src_bucket, key: src_key, .. } = &input.copy_source else {
+            return Err(s3_error!(NotImplemented, "copy from access points or outposts"));
         };
         self.store.require_bucket(&input.bucket).await?;
         // The copy shares the source's data files (links, no bytes copied); pinned meanwhile, so
         // an overwrite of the source cannot delete them before they are linked.
         let src = self.store.pin_object(src_bucket, src_key).await?;
         let sources: Vec<_> = src.files.iter().map(|(path, _)| path.clone()).collect();
-        let replace = input
-            .metadata_directive
-            .as_ref()
-            .is_some_and(|d| d.as_str() == MetadataDirective::REPLACE);
+        let replace = input.metadata_directive.as_ref().is_some_and(|d| d.as_str() == MetadataDirective::REPLACE);
         let attrs = if replace {
             attrs_of(
                 input.content_type,
@@ -358,15 +288,8 @@ impl Backend {
         } else {
             src.meta.attrs.clone()
         };
-        let meta = ObjectMeta {
-            key: input.key,
-            last_modified: SystemTime::now(),
-            attrs,
-            ..src.meta.clone()
-        };
-        self.store
-            .commit_linked(&input.bucket, meta.clone(), &sources, None)
-            .await?;
+        let meta = ObjectMeta { key: input.key, last_modified: SystemTime::now(), attrs, ..src.meta.clone() };
+        self.store.commit_linked(&input.bucket, meta.clone(), &sources, None).await?;
         drop(src);
         self.publish(&input.bucket, &meta);
         let result = CopyObjectResult {
@@ -374,26 +297,17 @@ impl Backend {
             last_modified: Some(meta.last_modified.into()),
             ..Default::default()
         };
-        Ok(S3Response::new(CopyObjectOutput {
-            copy_object_result: Some(result),
-            ..Default::default()
-        }))
+        Ok(S3Response::new(CopyObjectOutput { copy_object_result: Some(result), ..Default::default() }))
     }
 
-    pub(crate) async fn delete_objects_impl(
-        &self,
-        req: S3Request<DeleteObjectsInput>,
-    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+    pub(crate) async fn delete_objects_impl(&self, req: S3Request<DeleteObjectsInput>) -> S3Result<S3Response<DeleteObjectsOutput>> {
         let input = req.input;
         self.store.require_bucket(&input.bucket).await?;
         let mut deleted = Vec::new();
         let mut errors = Vec::new();
         for obj in input.delete.objects {
             match self.store.delete_object(&input.bucket, &obj.key).await {
-                Ok(()) => deleted.push(DeletedObject {
-                    key: Some(obj.key),
-                    ..Default::default()
-                }),
+                Ok(()) => deleted.push(DeletedObject { key: Some(obj.key), ..Default::default() }),
                 Err(e) => errors.push(Error {
                     key: Some(obj.key),
                     code: Some(e.code().as_str().to_owned()),
@@ -418,29 +332,16 @@ impl Backend {
         let input = req.input;
         let objects = self.store.list_objects(&input.bucket).await?;
         let prefix = input.prefix.clone().unwrap_or_default();
-        let max = usize::try_from(input.max_keys.unwrap_or(1000))
-            .unwrap_or(0)
-            .min(LOCAL_S3_MAX_LIST_ENTRIES);
+        let max = usize::try_from(input.max_keys.unwrap_or(1000)).unwrap_or(0).min(LOCAL_S3_MAX_LIST_ENTRIES);
         let after = match &input.continuation_token {
-            Some(t) => Some(listing::token_resume(t).ok_or_else(|| {
-                s3_error!(
-                    InvalidArgument,
-                    "The continuation token provided is incorrect"
-                )
-            })?),
+            Some(t) => Some(
+                listing::token_resume(t)
+                    .ok_or_else(|| s3_error!(InvalidArgument, "The continuation token provided is incorrect"))?,
+            ),
             None => input.start_after.clone(),
         };
-        let page = listing::objects_page(
-            &objects,
-            &prefix,
-            input.delimiter.as_deref(),
-            after.as_deref(),
-            max,
-        );
-        let next = page
-            .truncated
-            .then(|| page.entries.last().map(|e| listing::token_for(e.name())))
-            .flatten();
+        let page = listing::objects_page(&objects, &prefix, input.delimiter.as_deref(), after.as_deref(), max);
+        let next = page.truncated.then(|| page.entries.last().map(|e| listing::token_for(e.name()))).flatten();
         let enc = listing::KeyEncoding::of(input.encoding_type.as_ref());
         let (contents, prefixes) = split_entries(page.entries, &enc);
         let output = ListObjectsV2Output {
@@ -461,28 +362,14 @@ impl Backend {
         Ok(S3Response::new(output))
     }
 
-    pub(crate) async fn list_objects_v1_impl(
-        &self,
-        req: S3Request<ListObjectsInput>,
-    ) -> S3Result<S3Response<ListObjectsOutput>> {
+    pub(crate) async fn list_objects_v1_impl(&self, req: S3Request<ListObjectsInput>) -> S3Result<S3Response<ListObjectsOutput>> {
         let input = req.input;
         let objects = self.store.list_objects(&input.bucket).await?;
         let prefix = input.prefix.clone().unwrap_or_default();
-        let max = usize::try_from(input.max_keys.unwrap_or(1000))
-            .unwrap_or(0)
-            .min(LOCAL_S3_MAX_LIST_ENTRIES);
-        let page = listing::objects_page(
-            &objects,
-            &prefix,
-            input.delimiter.as_deref(),
-            input.marker.as_deref(),
-            max,
-        );
+        let max = usize::try_from(input.max_keys.unwrap_or(1000)).unwrap_or(0).min(LOCAL_S3_MAX_LIST_ENTRIES);
+        let page = listing::objects_page(&objects, &prefix, input.delimiter.as_deref(), input.marker.as_deref(), max);
         let enc = listing::KeyEncoding::of(input.encoding_type.as_ref());
-        let next = page
-            .truncated
-            .then(|| page.entries.last().map(|e| enc.apply(e.name())))
-            .flatten();
+        let next = page.truncated.then(|| page.entries.last().map(|e| enc.apply(e.name()))).flatten();
         let (contents, prefixes) = split_entries(page.entries, &enc);
         let output = ListObjectsOutput {
             name: Some(input.bucket),
@@ -503,31 +390,18 @@ impl Backend {
 
 fn content_range(start: u64, end: u64, size_bytes: u64) -> String {
     // An empty object's only "part" is empty too; S3 still answers with a well-formed header.
-    format!(
-        "bytes {start}-{}/{size_bytes}",
-        end.saturating_sub(1).max(start)
-    )
+    format!("bytes {start}-{}/{size_bytes}", end.saturating_sub(1).max(start))
 }
 
 /// Byte range of part `n` of an object (a single-PUT object has exactly one part).
 fn part_range(meta: &ObjectMeta, n: i32) -> S3Result<std::ops::Range<u64>> {
-    let sizes: &[u64] = if meta.part_sizes_bytes.is_empty() {
-        std::slice::from_ref(&meta.size_bytes)
-    } else {
-        &meta.part_sizes_bytes
-    };
-    let index = usize::try_from(n)
-        .ok()
-        .and_then(|n| n.checked_sub(1))
-        .filter(|i| *i < sizes.len());
+    let sizes: &[u64] = if meta.part_sizes_bytes.is_empty() { std::slice::from_ref(&meta.size_bytes) } else { &meta.part_sizes_bytes };
+    let index = usize::try_from(n).ok().and_then(|n| n.checked_sub(1)).filter(|i| *i < sizes.len());
     let Some(index) = index else {
         // s3s has no named code for this one: build S3's own (416 InvalidPartNumber).
         let mut err = s3s::S3Error::with_message(
             s3s::S3ErrorCode::Custom("InvalidPartNumber".into()),
-            format!(
-                "The requested partnumber {n} is not satisfiable ({} parts)",
-                sizes.len()
-            ),
+            format!("The requested partnumber {n} is not satisfiable ({} parts)", sizes.len()),
         );
         err.set_status_code(hyper::StatusCode::RANGE_NOT_SATISFIABLE);
         return Err(err);
@@ -536,10 +410,7 @@ fn part_range(meta: &ObjectMeta, n: i32) -> S3Result<std::ops::Range<u64>> {
     Ok(start..start + sizes[index])
 }
 
-fn split_entries(
-    entries: Vec<listing::Entry<'_>>,
-    enc: &listing::KeyEncoding,
-) -> (Vec<Object>, Vec<CommonPrefix>) {
+fn split_entries(entries: Vec<listing::Entry<'_>>, enc: &listing::KeyEncoding) -> (Vec<Object>, Vec<CommonPrefix>) {
     let mut contents = Vec::new();
     let mut prefixes = Vec::new();
     for e in entries {
@@ -549,23 +420,12 @@ fn split_entries(
                 size: i64::try_from(o.size_bytes).ok(),
                 e_tag: Some(etag(&o.etag)),
                 last_modified: Some(o.last_modified.into()),
-                storage_class: Some(ObjectStorageClass::from_static(
-                    ObjectStorageClass::STANDARD,
-                )),
-                checksum_algorithm: Some(
-                    o.checksums
-                        .keys()
-                        .map(|a| ChecksumAlgorithm::from(a.as_str().to_owned()))
-                        .collect(),
-                ),
-                checksum_type: o
-                    .checksum_kind
-                    .map(|k| ChecksumType::from(k.as_str().to_owned())),
+                storage_class: Some(ObjectStorageClass::from_static(ObjectStorageClass::STANDARD)),
+                checksum_algorithm: Some(o.checksums.keys().map(|a| ChecksumAlgorithm::from(a.as_str().to_owned())).collect()),
+                checksum_type: o.checksum_kind.map(|k| ChecksumType::from(k.as_str().to_owned())),
                 ..Default::default()
             }),
-            listing::Entry::Prefix(p) => prefixes.push(CommonPrefix {
-                prefix: Some(enc.apply(&p)),
-            }),
+            listing::Entry::Prefix(p) => prefixes.push(CommonPrefix { prefix: Some(enc.apply(&p)) }),
         }
     }
     (contents, prefixes)

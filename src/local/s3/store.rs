@@ -112,20 +112,10 @@ impl ObjectMeta {
             return Ok(vec![(self.data_file.as_str(), self.size_bytes)]);
         }
         if self.part_files.len() != self.part_sizes_bytes.len() {
-            let what = format!(
-                "{} names {} part files for {} part sizes",
-                self.key,
-                self.part_files.len(),
-                self.part_sizes_bytes.len()
-            );
+            let what = format!("{} names {} part files for {} part sizes", self.key, self.part_files.len(), self.part_sizes_bytes.len());
             return Err(internal("object metadata", what));
         }
-        Ok(self
-            .part_files
-            .iter()
-            .map(String::as_str)
-            .zip(self.part_sizes_bytes.iter().copied())
-            .collect())
+        Ok(self.part_files.iter().map(String::as_str).zip(self.part_sizes_bytes.iter().copied()).collect())
     }
 }
 
@@ -196,11 +186,7 @@ impl Store {
                 tokio::fs::remove_file(&path).await?;
             }
         }
-        let store = Self {
-            root,
-            commit: tokio::sync::Mutex::new(()),
-            pins: Pins::default(),
-        };
+        let store = Self { root, commit: tokio::sync::Mutex::new(()), pins: Pins::default() };
         store.sweep_orphans().await?;
         Ok(store)
     }
@@ -218,20 +204,14 @@ impl Store {
         for dir in dirs {
             let mut referenced = std::collections::HashSet::new();
             let mut data_files = Vec::new();
-            let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
-                continue;
-            };
+            let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { continue };
             while let Some(entry) = entries.next_entry().await? {
                 let path = entry.path();
                 match path.extension().and_then(|x| x.to_str()) {
                     Some("data") => data_files.push(path),
                     Some("json") => {
                         let bytes = tokio::fs::read(&path).await?;
-                        if let Ok(DataRef {
-                            data_file,
-                            part_files,
-                        }) = serde_json::from_slice::<DataRef>(&bytes)
-                        {
+                        if let Ok(DataRef { data_file, part_files }) = serde_json::from_slice::<DataRef>(&bytes) {
                             referenced.insert(data_file);
                             referenced.extend(part_files);
                         }
@@ -240,11 +220,7 @@ impl Store {
                 }
             }
             for path in data_files {
-                let name = path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or_default()
-                    .to_owned();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
                 if !referenced.contains(&name) {
                     tracing::info!(path = %path.display(), "local S3: removing orphaned data file");
                     tokio::fs::remove_file(&path).await?;
@@ -256,14 +232,8 @@ impl Store {
 
     fn bucket_dir(&self, bucket: &str) -> S3Result<PathBuf> {
         // s3s validates names already; this keeps a path component from ever being `..` or `/`.
-        if !s3s::path::check_bucket_name(bucket)
-            || bucket.contains(['/', '\\'])
-            || bucket.starts_with('.')
-        {
-            return Err(s3_error!(
-                InvalidBucketName,
-                "invalid bucket name {bucket:?}"
-            ));
+        if !s3s::path::check_bucket_name(bucket) || bucket.contains(['/', '\\']) || bucket.starts_with('.') {
+            return Err(s3_error!(InvalidBucketName, "invalid bucket name {bucket:?}"));
         }
         Ok(self.root.join("buckets").join(bucket))
     }
@@ -281,20 +251,9 @@ impl Store {
     }
 
     pub(crate) async fn new_temp(&self) -> S3Result<(TempFile, tokio::fs::File)> {
-        let path = self
-            .root
-            .join("tmp")
-            .join(format!("{}.tmp", uuid::Uuid::new_v4().simple()));
-        let file = tokio::fs::File::create(&path)
-            .await
-            .map_err(|e| internal("create temp file", e))?;
-        Ok((
-            TempFile {
-                path,
-                committed: false,
-            },
-            file,
-        ))
+        let path = self.root.join("tmp").join(format!("{}.tmp", uuid::Uuid::new_v4().simple()));
+        let file = tokio::fs::File::create(&path).await.map_err(|e| internal("create temp file", e))?;
+        Ok((TempFile { path, committed: false }, file))
     }
 
     // ---- buckets ----
@@ -307,10 +266,7 @@ impl Store {
         if self.bucket_exists(bucket).await? {
             Ok(())
         } else {
-            Err(s3_error!(
-                NoSuchBucket,
-                "The specified bucket does not exist: {bucket}"
-            ))
+            Err(s3_error!(NoSuchBucket, "The specified bucket does not exist: {bucket}"))
         }
     }
 
@@ -318,76 +274,36 @@ impl Store {
         let dir = self.bucket_dir(bucket)?;
         let _guard = self.commit.lock().await;
         if exists(&dir.join("bucket.json")).await? {
-            return Err(s3_error!(
-                BucketAlreadyOwnedByYou,
-                "bucket {bucket} already exists"
-            ));
+            return Err(s3_error!(BucketAlreadyOwnedByYou, "bucket {bucket} already exists"));
         }
-        tokio::fs::create_dir_all(dir.join("objects"))
-            .await
-            .map_err(|e| internal("create bucket", e))?;
-        self.write_json(
-            &dir.join("bucket.json"),
-            &BucketMeta {
-                created: SystemTime::now(),
-            },
-        )
-        .await
+        tokio::fs::create_dir_all(dir.join("objects")).await.map_err(|e| internal("create bucket", e))?;
+        self.write_json(&dir.join("bucket.json"), &BucketMeta { created: SystemTime::now() }).await
     }
 
     pub(crate) async fn delete_bucket(&self, bucket: &str) -> S3Result<()> {
         let dir = self.bucket_dir(bucket)?;
         let _guard = self.commit.lock().await;
         if !exists(&dir.join("bucket.json")).await? {
-            return Err(s3_error!(
-                NoSuchBucket,
-                "The specified bucket does not exist: {bucket}"
-            ));
+            return Err(s3_error!(NoSuchBucket, "The specified bucket does not exist: {bucket}"));
         }
-        if !self
-            .list_sidecars::<ObjectMeta>(&dir.join("objects"))
-            .await?
-            .is_empty()
-        {
-            return Err(s3_error!(
-                BucketNotEmpty,
-                "The bucket {bucket} you tried to delete is not empty"
-            ));
+        if !self.list_sidecars::<ObjectMeta>(&dir.join("objects")).await?.is_empty() {
+            return Err(s3_error!(BucketNotEmpty, "The bucket {bucket} you tried to delete is not empty"));
         }
         self.remove_dir_atomically(&dir).await?;
         // Unfinished uploads die with their bucket; otherwise they would come back to life in a
         // new bucket of the same name.
-        for upload in self
-            .list_uploads()
-            .await?
-            .into_iter()
-            .filter(|u| u.bucket == bucket)
-        {
-            self.remove_dir_atomically(&self.upload_dir(&upload.upload_id)?)
-                .await?;
+        for upload in self.list_uploads().await?.into_iter().filter(|u| u.bucket == bucket) {
+            self.remove_dir_atomically(&self.upload_dir(&upload.upload_id)?).await?;
         }
         Ok(())
     }
 
     pub(crate) async fn list_buckets(&self) -> S3Result<Vec<(String, SystemTime)>> {
         let mut out = Vec::new();
-        let mut entries = tokio::fs::read_dir(self.root.join("buckets"))
-            .await
-            .map_err(|e| internal("list buckets", e))?;
-        while let Some(entry) = entries
-            .next_entry()
-            .await
-            .map_err(|e| internal("list buckets", e))?
-        {
-            let Ok(name) = entry.file_name().into_string() else {
-                continue;
-            };
-            let Ok(meta) = self
-                .read_json::<BucketMeta>(&entry.path().join("bucket.json"))
-                .await
-            else {
-                continue;
-            };
+        let mut entries = tokio::fs::read_dir(self.root.join("buckets")).await.map_err(|e| internal("list buckets", e))?;
+        while let Some(entry) = entries.next_entry().await.map_err(|e| internal("list buckets", e))? {
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            let Ok(meta) = self.read_json::<BucketMeta>(&entry.path().join("bucket.json")).await else { continue };
             if let Some(meta) = meta {
                 out.push((name, meta.created));
             }
@@ -402,14 +318,8 @@ impl Store {
         hex::encode(sha2::Sha256::digest(key.as_bytes()))
     }
 
-    pub(crate) async fn object_meta(
-        &self,
-        bucket: &str,
-        key: &str,
-    ) -> S3Result<Option<ObjectMeta>> {
-        let path = self
-            .objects_dir(bucket)?
-            .join(format!("{}.json", Self::object_stem(key)));
+    pub(crate) async fn object_meta(&self, bucket: &str, key: &str) -> S3Result<Option<ObjectMeta>> {
+        let path = self.objects_dir(bucket)?.join(format!("{}.json", Self::object_stem(key)));
         self.read_json(&path).await
     }
 
@@ -421,46 +331,26 @@ impl Store {
         for _ in 0..3 {
             let Some(meta) = self.object_meta(bucket, key).await? else {
                 self.require_bucket(bucket).await?;
-                return Err(s3_error!(
-                    NoSuchKey,
-                    "The specified key does not exist: {key}"
-                ));
+                return Err(s3_error!(NoSuchKey, "The specified key does not exist: {key}"));
             };
-            let files: Vec<(PathBuf, u64)> = meta
-                .data_files_sized()?
-                .into_iter()
-                .map(|(f, size)| (dir.join(f), size))
-                .collect();
-            let pin = self
-                .pins
-                .pin(files.iter().map(|(p, _)| p.clone()).collect());
+            let files: Vec<(PathBuf, u64)> = meta.data_files_sized()?.into_iter().map(|(f, size)| (dir.join(f), size)).collect();
+            let pin = self.pins.pin(files.iter().map(|(p, _)| p.clone()).collect());
             let current = self.object_meta(bucket, key).await?;
             if current.is_some_and(|c| c.data_file_names() == meta.data_file_names()) {
                 return Ok(PinnedObject { meta, files, pin });
             }
         }
-        Err(s3_error!(
-            InternalError,
-            "object {key} kept changing while being opened; retry"
-        ))
+        Err(s3_error!(InternalError, "object {key} kept changing while being opened; retry"))
     }
 
     /// Makes `data` the new content of `meta.key`, replacing any previous version.
-    pub(crate) async fn commit_object(
-        &self,
-        bucket: &str,
-        mut meta: ObjectMeta,
-        data: TempFile,
-    ) -> S3Result<()> {
+    pub(crate) async fn commit_object(&self, bucket: &str, mut meta: ObjectMeta, data: TempFile) -> S3Result<()> {
         let dir = self.objects_dir(bucket)?;
         let stem = Self::object_stem(&meta.key);
         let _guard = self.commit.lock().await;
         // A bucket deleted while the body streamed must not come back half-made.
         if !exists(&self.bucket_dir(bucket)?.join("bucket.json")).await? {
-            return Err(s3_error!(
-                NoSuchBucket,
-                "The specified bucket does not exist: {bucket}"
-            ));
+            return Err(s3_error!(NoSuchBucket, "The specified bucket does not exist: {bucket}"));
         }
         self.swap_in(&dir, &stem, &mut meta, data).await
     }
@@ -481,10 +371,7 @@ impl Store {
         let stem = Self::object_stem(&meta.key);
         let _guard = self.commit.lock().await;
         if !exists(&self.bucket_dir(bucket)?.join("bucket.json")).await? {
-            return Err(s3_error!(
-                NoSuchBucket,
-                "The specified bucket does not exist: {bucket}"
-            ));
+            return Err(s3_error!(NoSuchBucket, "The specified bucket does not exist: {bucket}"));
         }
         if let Some(id) = completing {
             if !exists(&self.upload_dir(id)?.join("upload.json")).await? {
@@ -502,10 +389,7 @@ impl Store {
                     remove_if_exists(&dir.join(made)).await?;
                 }
                 return Err(if e.kind() == io::ErrorKind::NotFound {
-                    s3_error!(
-                        InternalError,
-                        "a data file was replaced while being linked into {bucket}; retry"
-                    )
+                    s3_error!(InternalError, "a data file was replaced while being linked into {bucket}; retry")
                 } else {
                     internal("link data file", e)
                 });
@@ -547,47 +431,29 @@ impl Store {
 
     pub(crate) async fn create_upload(&self, meta: &UploadMeta) -> S3Result<()> {
         let dir = self.upload_dir(&meta.upload_id)?;
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| internal("create upload", e))?;
+        tokio::fs::create_dir_all(&dir).await.map_err(|e| internal("create upload", e))?;
         self.write_json(&dir.join("upload.json"), meta).await
     }
 
     /// The upload, or NoSuchUpload when it never existed, was aborted or completed.
     pub(crate) async fn upload(&self, upload_id: &str) -> S3Result<UploadMeta> {
         let path = self.upload_dir(upload_id)?.join("upload.json");
-        self.read_json(&path)
-            .await?
-            .ok_or_else(|| no_such_upload(upload_id))
+        self.read_json(&path).await?.ok_or_else(|| no_such_upload(upload_id))
     }
 
     pub(crate) async fn list_uploads(&self) -> S3Result<Vec<UploadMeta>> {
         let mut out = Vec::new();
         let root = self.root.join("uploads");
-        let mut entries = tokio::fs::read_dir(&root)
-            .await
-            .map_err(|e| internal("list uploads", e))?;
-        while let Some(entry) = entries
-            .next_entry()
-            .await
-            .map_err(|e| internal("list uploads", e))?
-        {
-            if let Some(meta) = self
-                .read_json::<UploadMeta>(&entry.path().join("upload.json"))
-                .await?
-            {
+        let mut entries = tokio::fs::read_dir(&root).await.map_err(|e| internal("list uploads", e))?;
+        while let Some(entry) = entries.next_entry().await.map_err(|e| internal("list uploads", e))? {
+            if let Some(meta) = self.read_json::<UploadMeta>(&entry.path().join("upload.json")).await? {
                 out.push(meta);
             }
         }
         Ok(out)
     }
 
-    pub(crate) async fn commit_part(
-        &self,
-        upload_id: &str,
-        mut meta: PartMeta,
-        data: TempFile,
-    ) -> S3Result<()> {
+    pub(crate) async fn commit_part(&self, upload_id: &str, mut meta: PartMeta, data: TempFile) -> S3Result<()> {
         let dir = self.upload_dir(upload_id)?;
         let stem = format!("part-{:05}", meta.part_number);
         let _guard = self.commit.lock().await;
@@ -602,13 +468,7 @@ impl Store {
     /// under a fresh name, the sidecar is replaced atomically to point at it, and only then is the
     /// old data removed (start-up sweeps data no sidecar references, so a crash leaks nothing).
     /// Callers hold the commit lock.
-    async fn swap_in<M: DataBacked>(
-        &self,
-        dir: &Path,
-        stem: &str,
-        meta: &mut M,
-        data: TempFile,
-    ) -> S3Result<()> {
+    async fn swap_in<M: DataBacked>(&self, dir: &Path, stem: &str, meta: &mut M, data: TempFile) -> S3Result<()> {
         let sidecar = dir.join(format!("{stem}.json"));
         let old: Option<M> = self.read_json(&sidecar).await?;
         let name = format!("{stem}.{}.data", uuid::Uuid::new_v4().simple());
@@ -624,10 +484,7 @@ impl Store {
     /// Deletes the data files of a version no sidecar names any more (when its readers are done).
     async fn remove_data<M: DataBacked>(&self, dir: &Path, old: &M) -> S3Result<()> {
         for name in old.data_file_names() {
-            self.pins
-                .remove(&dir.join(name))
-                .await
-                .map_err(|e| internal("remove file", e))?;
+            self.pins.remove(&dir.join(name)).await.map_err(|e| internal("remove file", e))?;
         }
         Ok(())
     }
@@ -660,22 +517,13 @@ impl Store {
 
     /// Renames a directory into `tmp/` first so it disappears in one step, then deletes it.
     async fn remove_dir_atomically(&self, dir: &Path) -> S3Result<()> {
-        let trash = self
-            .root
-            .join("tmp")
-            .join(format!("{}.trash", uuid::Uuid::new_v4().simple()));
-        tokio::fs::rename(dir, &trash)
-            .await
-            .map_err(|e| internal("remove directory", e))?;
-        tokio::fs::remove_dir_all(&trash)
-            .await
-            .map_err(|e| internal("remove directory", e))
+        let trash = self.root.join("tmp").join(format!("{}.trash", uuid::Uuid::new_v4().simple()));
+        tokio::fs::rename(dir, &trash).await.map_err(|e| internal("remove directory", e))?;
+        tokio::fs::remove_dir_all(&trash).await.map_err(|e| internal("remove directory", e))
     }
 
     async fn place(&self, mut data: TempFile, dest: &Path) -> S3Result<()> {
-        tokio::fs::rename(&data.path, dest)
-            .await
-            .map_err(|e| internal("store data file", e))?;
+        tokio::fs::rename(&data.path, dest).await.map_err(|e| internal("store data file", e))?;
         data.committed = true;
         Ok(())
     }
@@ -688,18 +536,12 @@ impl Store {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
             Err(e) => return Err(internal("list directory", e)),
         };
-        while let Some(entry) = entries
-            .next_entry()
-            .await
-            .map_err(|e| internal("list directory", e))?
-        {
+        while let Some(entry) = entries.next_entry().await.map_err(|e| internal("list directory", e))? {
             let path = entry.path();
             if path.extension().is_none_or(|x| x != "json") {
                 continue;
             }
-            let Ok(bytes) = tokio::fs::read(&path).await else {
-                continue;
-            }; // deleted meanwhile
+            let Ok(bytes) = tokio::fs::read(&path).await else { continue }; // deleted meanwhile
             if let Ok(meta) = serde_json::from_slice::<T>(&bytes) {
                 out.push(meta);
             }
@@ -721,16 +563,10 @@ impl Store {
     async fn write_json<T: Serialize>(&self, path: &Path, value: &T) -> S3Result<()> {
         let json = serde_json::to_vec_pretty(value).map_err(|e| internal("encode metadata", e))?;
         let (mut tmp, mut file) = self.new_temp().await?;
-        file.write_all(&json)
-            .await
-            .map_err(|e| internal("write metadata", e))?;
-        file.sync_all()
-            .await
-            .map_err(|e| internal("write metadata", e))?;
+        file.write_all(&json).await.map_err(|e| internal("write metadata", e))?;
+        file.sync_all().await.map_err(|e| internal("write metadata", e))?;
         drop(file);
-        tokio::fs::rename(&tmp.path, path)
-            .await
-            .map_err(|e| internal("write metadata", e))?;
+        tokio::fs::rename(&tmp.path, path).await.map_err(|e| internal("write metadata", e))?;
         tmp.committed = true;
         Ok(())
     }
@@ -757,9 +593,7 @@ pub(crate) fn no_such_upload(upload_id: &str) -> S3Error {
 }
 
 async fn exists(path: &Path) -> S3Result<bool> {
-    tokio::fs::try_exists(path)
-        .await
-        .map_err(|e| internal("stat", e))
+    tokio::fs::try_exists(path).await.map_err(|e| internal("stat", e))
 }
 
 /// Hard-links `source` as `dest`; where the file system has no hard links (FAT, some network
@@ -797,13 +631,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let source = dir.path().join("part.data");
         std::fs::write(&source, b"part bytes").expect("write");
-        link_or_copy(&source, &dir.path().join("linked.data"))
-            .await
-            .expect("link");
-        assert_eq!(
-            std::fs::read(dir.path().join("linked.data")).expect("read"),
-            b"part bytes"
-        );
+        link_or_copy(&source, &dir.path().join("linked.data")).await.expect("link");
+        assert_eq!(std::fs::read(dir.path().join("linked.data")).expect("read"), b"part bytes");
 
         // Across file systems there is no hard link: the copy fallback runs (where /dev/shm is
         // another file system, as on Linux).
@@ -813,9 +642,6 @@ mod tests {
             assert_eq!(std::fs::read(&dest).expect("read"), b"part bytes");
         }
         let missing = link_or_copy(&dir.path().join("gone.data"), &dir.path().join("x.data")).await;
-        assert_eq!(
-            missing.expect_err("no source").kind(),
-            std::io::ErrorKind::NotFound
-        );
+        assert_eq!(missing.expect_err("no source").kind(), std::io::ErrorKind::NotFound);
     }
 }
