@@ -64,6 +64,12 @@ pub fn sidecars_for(media: &Path) -> Vec<Sidecar> {
         return Vec::new();
     };
     let stem = stem.to_string_lossy();
+    // `trip.mp4` has the parent "", which read_dir does not take for the current dir.
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
