@@ -29,6 +29,10 @@ pub fn probe_concurrency() -> usize {
         .clamp(4, 32)
 }
 
+/// Largest sidecar caption file uploaded with a source (sent in one PutObject; real caption
+/// files are kilobytes, so anything near this is not a caption file).
+pub const SIDECAR_MAX_BYTES: u64 = 10 * 1024 * 1024;
+
 /// Smallest part we upload (S3's own minimum is 5 MiB; 8 MiB matches the AWS CLI's default).
 pub const UPLOAD_MIN_PART_SIZE_BYTES: u64 = 8 * 1024 * 1024;
 /// S3's largest part.

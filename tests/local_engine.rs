@@ -538,3 +538,217 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         })
         .collect()
 }
+
+const SRT: &str = "1\n00:00:01,000 --> 00:00:02,500\nHello captions\n\n\
+                   2\n00:00:04,000 --> 00:00:06,000\nSecond line\n\n\
+                   3\n00:00:06,500 --> 00:00:07,500\nThird, after the first segment\n";
+
+/// The text of every cue block (`start --> end` + text) across HLS WebVTT segments.
+fn vtt_cues(files: &[PathBuf]) -> Vec<String> {
+    let mut cues = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(text.starts_with("WEBVTT\n"), "{}: {text}", f.display());
+        assert!(text.contains("X-TIMESTAMP-MAP=MPEGTS:"), "{text}");
+        for block in text.split("\n\n").filter(|b| b.contains("-->")) {
+            let block = block.trim().to_string();
+            if !cues.contains(&block) {
+                cues.push(block);
+            }
+        }
+    }
+    cues
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn srt_sidecar_becomes_hls_subtitles_and_a_dash_text_adaptation_set() {
+    use vodstudio::presets::captions::{CaptionFormat, CaptionTrack};
+    use vodstudio::presets::plan::{plan, PlanRequest};
+
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in").join("trip.mp4");
+    std::fs::create_dir_all(input.parent().unwrap()).unwrap();
+    let status = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=25:duration=8",
+        ])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=8",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .arg(&input)
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    // The planner's job body, exactly as it would go to MediaConvert.
+    let presets = vodstudio::presets::builtin();
+    let find = |n: &str| presets.iter().find(|p| p.name == n).unwrap();
+    let tracks = [CaptionTrack {
+        url: "s3://watch/inputs/a1/trip.en.srt".into(),
+        language: Some("en".into()),
+        format: CaptionFormat::Srt,
+    }];
+    let req = PlanRequest {
+        asset_id: "a1",
+        source_name: "trip.mp4",
+        input_url: "s3://watch/inputs/a1/trip.mp4",
+        media_bucket: "media",
+        role: None,
+        queue: None,
+        captions: &tracks,
+    };
+    let info = vodstudio::media::probe(&input).unwrap();
+    let planned = plan(&info, find("web-ladder"), find("audio-only"), &req).unwrap();
+
+    let root = dir.path().join("out");
+    let job = plan_job(&planned.body, &input, &root).unwrap();
+    assert_eq!(job.captions.len(), 1);
+    assert_eq!(job.captions[0].url, "s3://watch/inputs/a1/trip.en.srt");
+    // The caller (the API's runner) fetches the sidecar to where the plan says.
+    std::fs::create_dir_all(job.captions[0].file.parent().unwrap()).unwrap();
+    std::fs::write(&job.captions[0].file, SRT).unwrap();
+    run_job(&job, |_| {}, CancellationToken::new())
+        .await
+        .unwrap();
+
+    // HLS: a subtitles group every variant refers to, and segmented WebVTT with the cues.
+    let hls = root.join("media/a1/hls");
+    let master = std::fs::read_to_string(hls.join("trip.m3u8")).unwrap();
+    let media_lines: Vec<&str> = master
+        .lines()
+        .filter(|l| l.starts_with("#EXT-X-MEDIA:"))
+        .collect();
+    assert_eq!(
+        media_lines,
+        ["#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"English\",LANGUAGE=\"en\",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI=\"trip_captions_en.m3u8\""],
+        "{master}"
+    );
+    let variants: Vec<&str> = master
+        .lines()
+        .filter(|l| l.starts_with("#EXT-X-STREAM-INF:"))
+        .collect();
+    assert!(!variants.is_empty());
+    assert!(
+        variants.iter().all(|v| v.ends_with(",SUBTITLES=\"subs\"")),
+        "{master}"
+    );
+    let playlist = std::fs::read_to_string(hls.join("trip_captions_en.m3u8")).unwrap();
+    let segments: Vec<PathBuf> = playlist
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| hls.join(l))
+        .collect();
+    assert_eq!(segments.len(), 2, "8 s in 6 s segments: {playlist}");
+    assert!(playlist.contains("#EXT-X-ENDLIST"));
+    assert_eq!(
+        vtt_cues(&segments),
+        [
+            "00:00:01.000 --> 00:00:02.500\nHello captions",
+            "00:00:04.000 --> 00:00:06.000\nSecond line",
+            "00:00:06.500 --> 00:00:07.500\nThird, after the first segment",
+        ]
+    );
+    let second = std::fs::read_to_string(&segments[1]).unwrap();
+    assert!(
+        second.contains("Third") && !second.contains("Hello"),
+        "{second}"
+    );
+    // DASH: a text AdaptationSet whose sidecar file exists and holds the cues.
+    let dash = root.join("media/a1/dash");
+    let mpd = std::fs::read_to_string(dash.join("trip.mpd")).unwrap();
+    assert!(
+        mpd.contains("<AdaptationSet contentType=\"text\" mimeType=\"application/ttml+xml\" lang=\"en\" label=\"English\">"),
+        "{mpd}"
+    );
+    assert!(
+        mpd.contains("<BaseURL>trip_captions_en.ttml</BaseURL>"),
+        "{mpd}"
+    );
+    let ttml = std::fs::read_to_string(dash.join("trip_captions_en.ttml")).unwrap();
+    assert!(
+        ttml.contains("Hello captions") && ttml.contains("Second line"),
+        "{ttml}"
+    );
+    assert!(
+        ttml.contains("00:00:01.000") || ttml.contains("00:00:01.00"),
+        "{ttml}"
+    );
+    // Still well-formed XML, the media AdaptationSets untouched and the text one last.
+    let mut reader = quick_xml::Reader::from_str(&mpd);
+    let mut sets = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) if e.local_name().as_ref() == "AdaptationSet" => {
+                let kind = e
+                    .try_get_attribute("contentType")
+                    .unwrap()
+                    .map(|a| a.value.into_owned());
+                sets.push(kind.unwrap_or_default());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(sets, ["video", "audio", "text"], "{mpd}");
+}
+
+#[test]
+fn unsupported_captions_name_their_json_path() {
+    let sidecar = json!({"Captions Selector 1": {"SourceSettings": {"SourceType": "SRT",
+        "FileSourceSettings": {"SourceFile": "s3://w/a.srt"}}}});
+    let caption_output = |ty: &str| {
+        json!({"NameModifier": "_cc", "ContainerSettings": {"Container": "M3U8"},
+        "CaptionDescriptions": [{"CaptionSelectorName": "Captions Selector 1",
+            "DestinationSettings": {"DestinationType": ty}}]})
+    };
+    let cases = [
+        (json!({"Captions Selector 1": {"SourceSettings": {"SourceType": "EMBEDDED",
+            "EmbeddedSourceSettings": {"Source608ChannelNumber": 1}}}}), None,
+         "Settings.Inputs[0].CaptionSelectors.Captions Selector 1.SourceSettings.EmbeddedSourceSettings: embedded captions not supported"),
+        (json!({"Captions Selector 1": {"SourceSettings": {"SourceType": "SCC",
+            "FileSourceSettings": {"SourceFile": "s3://w/a.scc"}}}}), None,
+         "Settings.Inputs[0].CaptionSelectors.Captions Selector 1.SourceSettings.SourceType: SCC not supported"),
+        (sidecar.clone(), Some(caption_output("BURN_IN")),
+         "Settings.OutputGroups[0].Outputs[4].CaptionDescriptions[0].DestinationSettings.DestinationType: BURN_IN not supported in this group (only WEBVTT)"),
+        (sidecar.clone(), Some(caption_output("EMBEDDED")),
+         "Settings.OutputGroups[0].Outputs[4].CaptionDescriptions[0].DestinationSettings.DestinationType: EMBEDDED not supported in this group (only WEBVTT)"),
+    ];
+    for (selectors, output, message) in cases {
+        let mut v = preset();
+        v["Settings"]["Inputs"][0]["CaptionSelectors"] = selectors;
+        if let Some(o) = output {
+            v["Settings"]["OutputGroups"][0]["Outputs"]
+                .as_array_mut()
+                .unwrap()
+                .push(o);
+        }
+        let err = plan_job(&v, Path::new("/in/trip.mp4"), Path::new("/out")).unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+    // Captions inside a video output (embedded 608 or burn-in) are refused too.
+    let mut v = preset();
+    v["Settings"]["Inputs"][0]["CaptionSelectors"] = sidecar;
+    v["Settings"]["OutputGroups"][0]["Outputs"][0]["CaptionDescriptions"] = json!([{"CaptionSelectorName": "Captions Selector 1", "DestinationSettings": {"DestinationType": "EMBEDDED"}}]);
+    let err = plan_job(&v, Path::new("/in/trip.mp4"), Path::new("/out")).unwrap_err();
+    assert!(err.to_string().starts_with("Settings.OutputGroups[0].Outputs[0].CaptionDescriptions[0]: captions in an output with VideoDescription"), "{err}");
+}

@@ -629,3 +629,106 @@ async fn cancel_stops_an_upload_and_retry_finishes_the_asset() {
         (Some("complete"), Some(1))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sidecar_srt_is_attached_to_its_video_and_becomes_english_hls_captions() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    clip(&media, "clip.mp4", "640x360", 4, true, &[]);
+    std::fs::write(
+        media.join("clip.en.srt"),
+        "1\n00:00:00,500 --> 00:00:02,000\nHello from the sidecar\n\n",
+    )
+    .unwrap();
+
+    let out = run_ok(vs(&data).args(["add", "--json"]).arg(&media));
+    let added: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let outcome = |suffix: &str| {
+        added
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(suffix))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(outcome("clip.mp4")["outcome"], "added", "{added:#?}");
+    assert_eq!(outcome("clip.en.srt")["outcome"], "captions", "{added:#?}");
+    assert_eq!(outcome("clip.en.srt")["reason"], "captions for clip.mp4");
+
+    let out = run_ok(vs(&data).args(["run", "--json"]));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["complete"], 1, "{summary}");
+    let assets = status(&data);
+    assert_eq!(
+        assets.len(),
+        1,
+        "the sidecar is not an asset of its own: {assets:#?}"
+    );
+    let a = &assets[0];
+    assert_eq!(a["state"], "complete", "{a:#}");
+    let id = a["id"].as_str().unwrap();
+    let captions: Vec<&Value> = a["rungs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "captions")
+        .collect();
+    assert!(
+        captions.iter().any(
+            |r| r["group_type"] == "HLS_GROUP_SETTINGS" && r["name_modifier"] == "_captions_en"
+        ),
+        "{captions:?}"
+    );
+
+    let (host, b) = backend(&data).await;
+    // The sidecar went up next to the source.
+    let work = dir.path().join("dl");
+    std::fs::create_dir_all(&work).unwrap();
+    download(
+        &b,
+        &format!("s3://vodstudio-watch/inputs/{id}/clip.en.srt"),
+        &work.join("up.srt"),
+    )
+    .await;
+    assert!(std::fs::read_to_string(work.join("up.srt"))
+        .unwrap()
+        .contains("Hello from the sidecar"));
+
+    let files: Vec<&str> = a["outputs"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["url"].as_str().unwrap())
+        .collect();
+    let master = files
+        .iter()
+        .find(|f| f.ends_with("/hls/clip.m3u8"))
+        .unwrap_or_else(|| panic!("{files:?}"));
+    download(&b, master, &work.join("master.m3u8")).await;
+    let master = std::fs::read_to_string(work.join("master.m3u8")).unwrap();
+    assert!(
+        master.contains(
+            "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"English\",LANGUAGE=\"en\""
+        ),
+        "{master}"
+    );
+    assert!(
+        master
+            .lines()
+            .filter(|l| l.starts_with("#EXT-X-STREAM-INF"))
+            .all(|l| l.contains("SUBTITLES=\"subs\"")),
+        "{master}"
+    );
+    let segment = files
+        .iter()
+        .find(|f| f.contains("/hls/clip_captions_en_") && f.ends_with(".vtt"))
+        .unwrap_or_else(|| panic!("{files:?}"));
+    download(&b, segment, &work.join("seg.vtt")).await;
+    let vtt = std::fs::read_to_string(work.join("seg.vtt")).unwrap();
+    assert!(
+        vtt.contains("00:00:00.500 --> 00:00:02.000\nHello from the sidecar"),
+        "{vtt}"
+    );
+    host.shutdown().await;
+}

@@ -107,6 +107,7 @@ fn plan_with(file: &Path, preset: &Preset) -> Result<PlannedJob, PlanError> {
         media_bucket: MEDIA,
         role: Some(ROLE),
         queue: None,
+        captions: &[],
     };
     plan(&info, preset, &builtin("audio-only"), &req)
 }
@@ -378,6 +379,7 @@ fn plan_info(info: &MediaInfo) -> Result<PlannedJob, PlanError> {
         media_bucket: MEDIA,
         role: None,
         queue: None,
+        captions: &[],
     };
     plan(info, &builtin("web-ladder"), &builtin("audio-only"), &req)
 }

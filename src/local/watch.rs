@@ -38,10 +38,15 @@ pub fn is_watched(event: &ObjectCreated, config: &WatchConfig) -> bool {
     event.bucket == config.watch_bucket
         && !is_chunk(&event.key)
         && !event.key.ends_with('/')
-        && event
-            .key
-            .strip_prefix(WATCH_PREFIX)
-            .is_some_and(|rest| !rest.is_empty())
+        && !is_caption_sidecar(&event.key)
+        && event.key.strip_prefix(WATCH_PREFIX).is_some_and(|rest| !rest.is_empty())
+}
+
+/// `inputs/<asset>/trip.en.srt`: a caption file uploaded beside its source, which the source's
+/// job reads; it starts no job of its own.
+fn is_caption_sidecar(key: &str) -> bool {
+    key.rsplit_once('.')
+        .is_some_and(|(_, ext)| crate::presets::captions::CaptionFormat::from_extension(ext).is_some())
 }
 
 /// The job an object-created event starts from `preset` (the config's own when `None`), if any.
@@ -240,6 +245,7 @@ mod tests {
         assert!(job_for(&event("watch", "inputs/a1/trip.mov"), &c, None, None).is_some());
         assert!(job_for(&event("watch", "inputs/trip.mov"), &c, None, None).is_some());
         assert!(job_for(&event("watch", "inputs/a1/trip.mov.CHUNK3"), &c, None, None).is_none());
+        assert!(job_for(&event("watch", "inputs/a1/trip.en.SRT"), &c, None, None).is_none());
         assert!(job_for(&event("watch", "other/trip.mov"), &c, None, None).is_none());
         assert!(job_for(&event("media", "inputs/trip.mov"), &c, None, None).is_none());
         assert!(job_for(&event("watch", "inputs/a1/"), &c, None, None).is_none());

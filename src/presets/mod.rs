@@ -7,6 +7,7 @@
 //!
 //! [`plan`] turns a preset and a source's probe into the exact job for that source.
 
+pub mod captions;
 mod groups;
 mod ladder;
 pub mod plan;

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::captions::{self, CaptionTrack};
 use super::groups::{Planner, Source};
 use super::Preset;
 use crate::media::MediaInfo;
@@ -33,6 +34,8 @@ pub struct PlanRequest<'a> {
     pub role: Option<&'a str>,
     /// MediaConvert queue; the preset's `Queue` (or the default queue) when None.
     pub queue: Option<&'a str>,
+    /// Sidecar caption files uploaded next to the source; empty for none.
+    pub captions: &'a [CaptionTrack],
 }
 
 /// The job for one source.
@@ -83,7 +86,9 @@ pub enum RungKind {
     FrameCapture,
     /// Audio only.
     Audio,
-    /// Neither (e.g. a captions-only output), passed on as the preset has it.
+    /// Sidecar captions (WebVTT or TTML) the planner added for the source's caption files.
+    Captions,
+    /// Neither (e.g. a captions-only output of the preset), passed on as the preset has it.
     Other,
 }
 
@@ -184,6 +189,7 @@ pub fn plan(
         });
     }
     *groups = kept;
+    add_captions(settings, req.captions, audio_only, &mut planner);
     if planner.audio_removed > 0 {
         let n = planner.audio_removed;
         planner.notes.push(format!(
@@ -215,6 +221,72 @@ pub fn plan(
         notes: planner.notes,
         audio_only,
     })
+}
+
+/// Adds the sidecar captions to every streaming group (HLS, DASH ISO, CMAF) and their selectors
+/// to the input. An audio-only job, or a preset without streaming groups, takes none: its outputs
+/// are files, which carry no sidecar.
+fn add_captions(
+    settings: &mut Map<String, Value>,
+    tracks: &[CaptionTrack],
+    audio_only: bool,
+    planner: &mut Planner<'_>,
+) {
+    if tracks.is_empty() {
+        return;
+    }
+    let n = tracks.len();
+    let files = if n == 1 { "file" } else { "files" };
+    if audio_only {
+        planner.notes.push(format!(
+            "{n} caption {files} left out: audio-only outputs carry no captions"
+        ));
+        return;
+    }
+    let mut added = Vec::new();
+    if let Some(Value::Array(groups)) = settings.get_mut("OutputGroups") {
+        for group in groups.iter_mut() {
+            let group_type = group["OutputGroupSettings"]["Type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let label = group["CustomName"]
+                .as_str()
+                .or_else(|| group["Name"].as_str())
+                .unwrap_or(&group_type)
+                .to_string();
+            added.extend(captions::add_outputs(group, &label, &group_type, tracks));
+        }
+    }
+    if added.is_empty() {
+        planner.notes.push(format!(
+            "{n} caption {files} left out: preset {} has no HLS, DASH or CMAF group",
+            planner.preset
+        ));
+        return;
+    }
+    if let Some(Value::Array(inputs)) = settings.get_mut("Inputs") {
+        if let Some(Value::Object(input)) = inputs.first_mut() {
+            input.insert("CaptionSelectors".into(), captions::selectors(tracks));
+        }
+    }
+    // Caption rungs follow their group's media rungs, in group order.
+    let mut rungs = std::mem::take(&mut planner.rungs);
+    rungs.extend(added);
+    planner.rungs = sort_rungs_by_group(rungs);
+}
+
+/// Stable sort keeping each group's rungs together, in the order groups first appear.
+fn sort_rungs_by_group(rungs: Vec<Rung>) -> Vec<Rung> {
+    let mut order: Vec<String> = Vec::new();
+    for r in &rungs {
+        if !order.contains(&r.group) {
+            order.push(r.group.clone());
+        }
+    }
+    let mut sorted = rungs;
+    sorted.sort_by_key(|r| order.iter().position(|g| *g == r.group));
+    sorted
 }
 
 /// `s3://any-bucket/ASSET/hls/` → `s3://<media_bucket>/<asset_id>/hls/`; any other path after the

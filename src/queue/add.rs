@@ -7,7 +7,7 @@ use futures::StreamExt as _;
 use serde::Serialize;
 
 use super::runner::probe_and_poster;
-use super::{NewAsset, Store};
+use super::{sidecars, NewAsset, Store};
 
 /// File name extensions taken from folders (files named one by one are probed whatever their name).
 pub const MEDIA_EXTENSIONS: &[&str] = &[
@@ -23,6 +23,8 @@ pub enum AddOutcome {
     Added,
     /// The same path is already in flight: its asset is reused.
     AlreadyQueued,
+    /// A caption sidecar, attached to the source of the same name beside it (`reason` names it).
+    Captions,
     /// Not queued; `reason` says why.
     Skipped,
 }
@@ -45,9 +47,12 @@ impl AddResult {
 }
 
 /// The files named by `paths`: files as given, folders walked (sorted) for media extensions.
+/// Caption files in folders are reported as the captions of the source beside them (queuing the
+/// source attaches them), or skipped when no source shares their stem.
 pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<AddResult>) {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
+    let mut captions = Vec::new();
     for p in paths {
         if !p.is_dir() {
             files.push(p.clone());
@@ -59,6 +64,8 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<AddResult>) {
                     let ext = e.path().extension().map(|x| x.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
                     if MEDIA_EXTENSIONS.contains(&ext.as_str()) {
                         files.push(e.into_path());
+                    } else if sidecars::is_caption_file_name(&e.file_name().to_string_lossy()) {
+                        captions.push(e.into_path());
                     } else if !e.file_name().to_string_lossy().starts_with('.') {
                         skipped.push(AddResult::skipped(e.path().display().to_string(), "not a video or audio file name"));
                     }
@@ -70,6 +77,29 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<AddResult>) {
                 )),
             }
         }
+    }
+    for caption in captions {
+        let name = caption.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let owner = sidecars::owner_stems(&name).into_iter().find_map(|(stem, _)| {
+            files
+                .iter()
+                .find(|f| f.parent() == caption.parent() && f.file_stem().is_some_and(|s| s.to_string_lossy() == stem))
+        });
+        skipped.push(match owner {
+            Some(media) => AddResult {
+                path: caption.display().to_string(),
+                id: None,
+                outcome: AddOutcome::Captions,
+                reason: Some(format!(
+                    "captions for {}",
+                    media.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+                )),
+            },
+            None => AddResult::skipped(
+                caption.display().to_string(),
+                "a caption file with no video or audio file of the same name beside it",
+            ),
+        });
     }
     (files, skipped)
 }
@@ -111,6 +141,10 @@ async fn add_file(store: &Store, data_dir: &Path, file: PathBuf, preset: &str) -
         Ok(r) => r,
         Err(e) => return AddResult::skipped(shown, e.to_string()),
     };
+    // Sidecars found now are what the asset takes (a re-add refreshes them).
+    if let Err(e) = store.set_asset_captions(&rec.id, &sidecars::sidecars_for(&abs)) {
+        return AddResult::skipped(shown, e.to_string());
+    }
     if !fresh {
         return AddResult { path: shown, id: Some(rec.id), outcome: AddOutcome::AlreadyQueued, reason: None };
     }

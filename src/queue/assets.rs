@@ -7,6 +7,7 @@
 use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
+use super::sidecars::Sidecar;
 use super::store::{now_ms, Store, StoreError};
 
 /// Where an asset stands. The order is the pipeline's.
@@ -110,6 +111,9 @@ pub struct AssetRecord {
     #[serde(skip)]
     pub outputs_json: Option<String>,
     pub waiting: Option<String>,
+    /// The sidecar caption files attached when the asset was added (JSON array of [`Sidecar`]).
+    #[serde(skip)]
+    pub captions_json: Option<String>,
     pub error_kind: Option<String>,
     pub error_message: Option<String>,
     pub failed_stage: Option<String>,
@@ -120,7 +124,7 @@ pub struct AssetRecord {
 const COLUMNS: &str = "id, source_path, source_name, size_bytes, mtime_ns, preset, state, probe_json, \
     thumbnail_path, plan_json, input_bucket, input_key, upload_id, bytes_done, bytes_total, job_attempt, \
     job_id, job_status, job_phase, job_percent, outputs_json, waiting, error_kind, error_message, \
-    failed_stage, created_at_ms, updated_at_ms";
+    failed_stage, created_at_ms, updated_at_ms, captions_json";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<(AssetRecord, String)> {
     Ok((
@@ -152,9 +156,17 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<(AssetRecord, String)> {
             failed_stage: row.get(24)?,
             created_at_ms: row.get(25)?,
             updated_at_ms: row.get(26)?,
+            captions_json: row.get(27)?,
         },
         row.get(6)?,
     ))
+}
+
+impl AssetRecord {
+    /// The sidecar caption files attached to this asset.
+    pub fn sidecars(&self) -> Vec<Sidecar> {
+        self.captions_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default()
+    }
 }
 
 fn finish(pair: (AssetRecord, String)) -> Result<AssetRecord, StoreError> {
@@ -230,6 +242,20 @@ impl Store {
             .asset(&id)?
             .ok_or_else(|| StoreError::Corrupt(format!("asset {id} vanished after insert")))?;
         Ok((rec, true))
+    }
+
+    /// Attaches sidecar caption files to an asset (replacing any attached before).
+    pub fn set_asset_captions(&self, id: &str, sidecars: &[Sidecar]) -> Result<bool, StoreError> {
+        let json = if sidecars.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(sidecars).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        };
+        let n = self.conn().execute(
+            "UPDATE assets SET captions_json = ?2, updated_at_ms = ?3 WHERE id = ?1",
+            params![id, json, now_ms()],
+        )?;
+        Ok(n == 1)
     }
 
     fn in_flight_asset_for(&self, source_path: &str) -> Result<Option<AssetRecord>, StoreError> {

@@ -8,6 +8,7 @@ mod notify;
 pub mod runner;
 pub mod scrub;
 mod signals;
+pub mod sidecars;
 mod store;
 mod uploads;
 
@@ -16,6 +17,7 @@ pub use assets::{new_asset_id, AssetLookupError, AssetRecord, AssetState, NewAss
 pub use lock::{RunLock, RunLockError, RUN_LOCK_FILE};
 pub use signals::{AssetUpload, BackendReach, RunnerSignals};
 pub use notify::DesktopNotifier;
+pub use sidecars::Sidecar;
 pub use store::{Store, StoreError};
 pub use uploads::{NewUpload, PartRecord, UploadRecord, UploadState};
 

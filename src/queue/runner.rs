@@ -298,6 +298,8 @@ impl Runner {
         // driver's whole retry budget before the asset shows as waiting.
         self.backend.check_s3().await?;
         self.signals.set_reach(BackendReach::Online);
+        // Before the source: a watch folder's automation starts on the source's arrival.
+        self.upload_sidecars(asset).await?;
         let path = PathBuf::from(&asset.source_path);
         let size = std::fs::metadata(&path)
             .map_err(|e| {
@@ -375,6 +377,40 @@ impl Runner {
         }
     }
 
+    /// Puts the asset's sidecar caption files next to its source, `inputs/<asset>/<name>`, in
+    /// one PutObject each (they are small; see `limits::SIDECAR_MAX_BYTES`).
+    async fn upload_sidecars(&self, asset: &AssetRecord) -> Result<(), StepError> {
+        use crate::presets::captions::CaptionFormat;
+        let failed = |kind: FailureKind, msg: String| StepError::Failed(PipelineError::new(kind, msg));
+        for sidecar in asset.sidecars() {
+            let name = sidecar.file_name();
+            let bytes = tokio::fs::read(&sidecar.path).await.map_err(|e| {
+                failed(FailureKind::Local, format!("cannot read captions {}: {e}; was it moved or deleted?", sidecar.path.display()))
+            })?;
+            let max = crate::limits::SIDECAR_MAX_BYTES;
+            if bytes.len() as u64 > max {
+                let msg = format!("captions {name:?} are {} bytes; caption files of up to {} MiB are uploaded", bytes.len(), max >> 20);
+                return Err(failed(FailureKind::Local, msg));
+            }
+            let content_type = match sidecar.format {
+                CaptionFormat::Srt => "application/x-subrip",
+                CaptionFormat::Webvtt => "text/vtt",
+            };
+            self.backend
+                .s3
+                .put_object()
+                .bucket(&self.backend.watch_bucket)
+                .key(format!("{INPUT_PREFIX}{}/{name}", asset.id))
+                .content_type(content_type)
+                .metadata("asset-id", &asset.id)
+                .body(bytes.into())
+                .send()
+                .await
+                .map_err(|e| failed(FailureKind::Other, format!("upload captions {name:?}: {}", aws_sdk_s3::error::DisplayErrorContext(e))))?;
+        }
+        Ok(())
+    }
+
     /// The planned job for an asset (stored as JSON; the body is what CreateJob sends).
     fn plan(&self, asset: &AssetRecord, key: &str) -> Result<Value, StepError> {
         use crate::presets::{self, plan};
@@ -394,6 +430,15 @@ impl Runner {
         let audio = presets::load(&self.data_dir, presets::AUDIO_PRESET)
             .map_err(|e| bad(FailureKind::BadRequest, e.to_string()))?;
         let input_url = format!("s3://{}/{key}", self.backend.watch_bucket);
+        let captions: Vec<presets::captions::CaptionTrack> = asset
+            .sidecars()
+            .into_iter()
+            .map(|s| presets::captions::CaptionTrack {
+                url: format!("s3://{}/{INPUT_PREFIX}{}/{}", self.backend.watch_bucket, asset.id, s.file_name()),
+                language: s.language,
+                format: s.format,
+            })
+            .collect();
         let req = plan::PlanRequest {
             asset_id: &asset.id,
             source_name: &asset.source_name,
@@ -401,6 +446,7 @@ impl Runner {
             media_bucket: &self.backend.media_bucket,
             role: Some(&self.backend.role_arn),
             queue: self.backend.queue.as_deref(),
+            captions: &captions,
         };
         let planned = plan::plan(&info, &preset, &audio, &req)
             .map_err(|e| bad(FailureKind::NotMedia, e.to_string()))?;

@@ -58,6 +58,8 @@ export const events = {
 export type AddOutcome = "added" | 
 /**  The same path is already in flight: its asset is reused. */
 "already_queued" | 
+/**  A caption sidecar, attached to the source of the same name beside it (`reason` names it). */
+"captions" | 
 /**  Not queued; `reason` says why. */
 "skipped";
 

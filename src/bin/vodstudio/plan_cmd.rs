@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use vodstudio::limits;
+use vodstudio::presets::captions::CaptionTrack;
 use vodstudio::presets::plan::{self, PlanRequest, PlannedJob, RungKind};
 use vodstudio::presets::{self, AUDIO_PRESET, DEFAULT_PRESET};
 
@@ -52,6 +53,19 @@ pub async fn run(args: Args, json: bool, data_dir: PathBuf) -> anyhow::Result<Ex
         .with_context(|| format!("{}: not a file name", args.file.display()))?;
     let asset_id = args.asset_id.unwrap_or_else(vodstudio::queue::new_asset_id);
     let input_url = format!("s3://{}/inputs/{asset_id}/{source_name}", args.watch_bucket);
+    // Sidecars beside the file are planned as `add` would attach them.
+    let captions: Vec<CaptionTrack> = vodstudio::queue::sidecars::sidecars_for(&args.file)
+        .into_iter()
+        .map(|s| CaptionTrack {
+            url: format!(
+                "s3://{}/inputs/{asset_id}/{}",
+                args.watch_bucket,
+                s.file_name()
+            ),
+            language: s.language,
+            format: s.format,
+        })
+        .collect();
     let req = PlanRequest {
         asset_id: &asset_id,
         source_name: &source_name,
@@ -59,6 +73,7 @@ pub async fn run(args: Args, json: bool, data_dir: PathBuf) -> anyhow::Result<Ex
         media_bucket: &args.media_bucket,
         role: args.role.as_deref(),
         queue: args.queue.as_deref(),
+        captions: &captions,
     };
     let planned = plan::plan(&info, &preset, &audio_preset, &req)?;
     if json {
@@ -94,6 +109,7 @@ fn render(p: &PlannedJob, req: &PlanRequest) -> String {
             };
             let video = match r.kind {
                 RungKind::FrameCapture => "frames (JPEG)".into(),
+                RungKind::Captions => "captions".into(),
                 _ => codec(&r.video_codec, r.video_bitrate_bps),
             };
             [

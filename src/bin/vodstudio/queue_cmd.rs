@@ -83,6 +83,7 @@ fn print_add_results(results: &[AddResult], json: bool) -> anyhow::Result<()> {
             AddOutcome::AlreadyQueued => {
                 println!("queued   {}  {} (already in the queue)", r.id.as_deref().unwrap_or_default(), r.path)
             }
+            AddOutcome::Captions => println!("captions {}: {}", r.path, r.reason.as_deref().unwrap_or_default()),
             AddOutcome::Skipped => eprintln!("skipped  {}: {}", r.path, r.reason.as_deref().unwrap_or_default()),
         }
     }
@@ -127,7 +128,7 @@ pub async fn process(args: AddArgs, json: bool, data_dir: PathBuf) -> anyhow::Re
     vodstudio::presets::load(&data_dir, &preset).with_context(|| format!("preset {preset:?}"))?;
     let store = Store::open_in(&data_dir)?;
     let results = add_files(&store, &data_dir, &args.paths, &preset).await?;
-    for r in results.iter().filter(|r| r.id.is_none()) {
+    for r in results.iter().filter(|r| r.outcome == AddOutcome::Skipped) {
         eprintln!(
             "skipped  {}: {}",
             r.path,
@@ -140,7 +141,7 @@ pub async fn process(args: AddArgs, json: bool, data_dir: PathBuf) -> anyhow::Re
             "nothing to process: no video or audio file among the paths given",
         ));
     }
-    let skipped = results.iter().any(|r| r.id.is_none());
+    let skipped = results.iter().any(|r| r.outcome == AddOutcome::Skipped);
     let summary = run_queue(
         &data_dir,
         RunOptions {

@@ -8,6 +8,7 @@
 //! what was written, in the shape of MediaConvert's `outputGroupDetails`.
 //! The supported subset is documented in `docs/local-engine.md`.
 
+mod captions;
 mod codecs;
 mod command;
 mod error;
@@ -17,13 +18,15 @@ mod renditions;
 mod report;
 mod run;
 mod settings;
+mod vtt;
 
 pub use error::{EngineError, SettingsError};
 pub use json::normalize_keys;
 pub(crate) use json::USER_NAMED_MAPS;
 pub use model::{
-    AudioCodec, AudioPlan, Container, FrameCapturePlan, Gop, GroupKind, GroupPlan, H264Plan,
-    JobPlan, OutputPlan, RateControl, Scaling, VideoCodec, VideoPlan,
+    AudioCodec, AudioPlan, CaptionDestination, CaptionFormat, CaptionPlan, CaptionSource,
+    Container, FrameCapturePlan, Gop, GroupKind, GroupPlan, H264Plan, JobPlan, OutputPlan,
+    RateControl, Scaling, VideoCodec, VideoPlan,
 };
 pub use run::{run_job, GroupOutputs, JobOutputs, OutputDetails, Progress, SCRATCH_DIR_PREFIX};
 pub use settings::plan_job;

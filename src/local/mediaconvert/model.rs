@@ -12,6 +12,54 @@ pub struct JobPlan {
     pub input: PathBuf,
     pub output_root: PathBuf,
     pub groups: Vec<GroupPlan>,
+    /// `Settings.Inputs[0].CaptionSelectors` with a sidecar file, in selector-name order.
+    pub captions: Vec<CaptionSource>,
+}
+
+/// A caption selector reading a sidecar file (`FileSourceSettings.SourceFile`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptionSource {
+    /// JSON path of the selector, e.g. `Settings.Inputs[0].CaptionSelectors.Captions Selector 1`.
+    pub path: String,
+    /// The selector's name, which `CaptionDescriptions[].CaptionSelectorName` refers to.
+    pub name: String,
+    /// `FileSourceSettings.SourceFile` as written (`s3://bucket/key`).
+    pub url: String,
+    /// Where the caller puts the sidecar before `run_job` (next to the input).
+    pub file: PathBuf,
+    pub format: CaptionFormat,
+}
+
+/// `SourceSettings.SourceType` of a sidecar the engine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CaptionFormat {
+    Srt,
+    Webvtt,
+}
+
+/// A caption-only output's `CaptionDescriptions[0]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptionPlan {
+    /// JSON path of the description.
+    pub path: String,
+    /// Index into [`JobPlan::captions`].
+    pub source: usize,
+    /// `CustomLanguageCode`, else `LanguageCode` in lower case (what manifests carry).
+    pub language: Option<String>,
+    /// `LanguageDescription`: the name players show.
+    pub description: Option<String>,
+    pub destination: CaptionDestination,
+}
+
+/// `DestinationSettings.DestinationType` the engine writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CaptionDestination {
+    /// Segmented WebVTT with its own media playlist (HLS groups).
+    Webvtt,
+    /// One sidecar TTML file in its own AdaptationSet (DASH ISO groups).
+    Ttml,
 }
 
 /// One entry of `Settings.OutputGroups`.
@@ -83,6 +131,8 @@ pub struct OutputPlan {
     pub extension: String,
     pub video: Option<VideoPlan>,
     pub audio: Option<AudioPlan>,
+    /// Set on caption-only outputs (which have neither video nor audio).
+    pub captions: Option<CaptionPlan>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -53,9 +53,11 @@ pub(crate) struct Renditions {
 }
 
 /// Whether an output is muxed from shared encodes in the packaging step (HLS, DASH, MP4, MOV),
-/// rather than written directly by the encode step (RAW: frame captures, elementary audio).
+/// rather than written directly by the encode step (RAW: frame captures, elementary audio) or
+/// from a caption sidecar.
 pub(crate) fn is_packaged(output: &OutputPlan) -> bool {
-    output.container != Container::Raw
+    // Caption outputs are written from their sidecar after packaging (see `captions`).
+    output.container != Container::Raw && output.captions.is_none()
 }
 
 impl Renditions {

@@ -74,7 +74,7 @@ pub(crate) fn rename_dash_segments(group: &GroupPlan) -> Result<(), EngineError>
                 path: mpd_path.clone(),
                 detail: "unexpected Representation id".into(),
             })?;
-        let output = group.outputs.get(id).ok_or_else(|| EngineError::Output {
+        let output = packaged_output(group, id).ok_or_else(|| EngineError::Output {
             path: mpd_path.clone(),
             detail: format!("Representation {id} has no matching output"),
         })?;
@@ -98,7 +98,11 @@ pub(crate) fn rename_dash_segments(group: &GroupPlan) -> Result<(), EngineError>
         let Some((id, tail)) = rest.split_once('_') else {
             continue;
         };
-        let Some(output) = id.parse::<usize>().ok().and_then(|i| group.outputs.get(i)) else {
+        let Some(output) = id
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| packaged_output(group, i))
+        else {
             continue;
         };
         let stem = group.output_stem(output);
@@ -111,6 +115,15 @@ pub(crate) fn rename_dash_segments(group: &GroupPlan) -> Result<(), EngineError>
         std::fs::rename(entry.path(), &to).map_err(|e| EngineError::io(&to, &e))?;
     }
     std::fs::write(&mpd_path, rewritten).map_err(|e| EngineError::io(&mpd_path, &e))
+}
+
+/// The `id`-th output of the group that the dash muxer packaged (caption outputs are not).
+fn packaged_output(group: &GroupPlan, id: usize) -> Option<&OutputPlan> {
+    group
+        .outputs
+        .iter()
+        .filter(|o| o.captions.is_none())
+        .nth(id)
 }
 
 /// Builds the report by looking at what is on disk. Blocking (file system + probing).
@@ -153,6 +166,9 @@ fn output_details(
     input_duration_s: f64,
 ) -> Result<OutputDetails, EngineError> {
     let stem = group.output_stem(output);
+    if output.captions.is_some() {
+        return caption_details(group, output, listing, input_duration_s);
+    }
     let capture =
         matches!(&output.video, Some(v) if matches!(v.codec, VideoCodec::FrameCapture(_)));
     let mine = |name: &str| -> bool {
@@ -222,6 +238,39 @@ fn output_details(
         duration_in_ms: (duration_s * 1000.0).round() as u64,
         width_in_px: width,
         height_in_px: height,
+    })
+}
+
+/// A caption output: the HLS subtitles playlist and its `.vtt` segments, or the DASH sidecar.
+fn caption_details(
+    group: &GroupPlan,
+    output: &OutputPlan,
+    listing: &[(String, u64)],
+    input_duration_s: f64,
+) -> Result<OutputDetails, EngineError> {
+    let stem = group.output_stem(output);
+    let main = group.dir.join(format!("{stem}.{}", output.extension));
+    let hls = matches!(group.kind, GroupKind::HlsGroup { .. });
+    let files: Vec<(PathBuf, u64)> = listing
+        .iter()
+        .filter(|(n, _)| {
+            *n == format!("{stem}.{}", output.extension) || (hls && is_numbered(n, &stem, ".vtt"))
+        })
+        .map(|(n, s)| (group.dir.join(n), *s))
+        .collect();
+    if !files.iter().any(|(p, _)| *p == main) {
+        return Err(EngineError::Output {
+            path: main,
+            detail: "expected caption output was not written".into(),
+        });
+    }
+    Ok(OutputDetails {
+        output_file_paths: if hls { vec![main] } else { Vec::new() },
+        size_bytes: files.iter().map(|(_, s)| s).sum(),
+        files: files.into_iter().map(|(p, _)| p).collect(),
+        duration_in_ms: (input_duration_s * 1000.0).round() as u64,
+        width_in_px: None,
+        height_in_px: None,
     })
 }
 

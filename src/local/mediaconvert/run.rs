@@ -12,6 +12,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
+use super::captions;
 use super::command::{self, SourceInfo};
 use super::error::EngineError;
 use super::model::{GroupKind, JobPlan, OutputPlan, RAW_PASSTHROUGH_EXTENSIONS};
@@ -55,7 +56,7 @@ pub async fn run_job(
     let guard = OutputGuard::prepare(plan)?;
     let result = transcode(plan, src, &progress, &cancel).await;
     let result = match result {
-        Ok(()) => finish(plan, src).await,
+        Ok(()) => finish(plan, src, &cancel).await,
         Err(e) => Err(e),
     };
     if result.is_err() {
@@ -64,12 +65,18 @@ pub async fn run_job(
     result
 }
 
-async fn finish(plan: &JobPlan, src: SourceInfo) -> Result<JobOutputs, EngineError> {
+async fn finish(
+    plan: &JobPlan,
+    src: SourceInfo,
+    cancel: &CancellationToken,
+) -> Result<JobOutputs, EngineError> {
     for group in &plan.groups {
         if matches!(group.kind, GroupKind::DashIsoGroup { .. }) {
             report::rename_dash_segments(group)?;
         }
     }
+    // After the renaming, which rewrites the manifest's Representations by their numeric ids.
+    captions::write(plan, src, cancel).await?;
     let plan = plan.clone();
     tokio::task::spawn_blocking(move || report::collect(&plan, src.duration_s))
         .await
@@ -213,7 +220,7 @@ async fn transcode(
 
 /// Runs one ffmpeg process to completion, handing each stdout line to `on_line` with the
 /// process id; kills (and reaps) it when `cancel` fires. Returns the process id.
-async fn run_ffmpeg(
+pub(super) async fn run_ffmpeg(
     plan: &JobPlan,
     args: Vec<std::ffi::OsString>,
     step: &'static str,

@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::captions;
 use super::codecs;
 use super::error::SettingsError;
 use super::json::{normalize_keys, Node};
 use super::model::{
-    Container, GroupKind, GroupPlan, JobPlan, OutputPlan, VideoCodec, RAW_PASSTHROUGH_EXTENSIONS,
+    CaptionSource, Container, GroupKind, GroupPlan, JobPlan, OutputPlan, VideoCodec,
+    RAW_PASSTHROUGH_EXTENSIONS,
 };
 use crate::limits;
 
@@ -35,7 +37,7 @@ pub fn plan_job(settings: &Value, input: &Path, output_root: &Path) -> Res<JobPl
     ] {
         root.reject(key, what)?;
     }
-    check_inputs(&root)?;
+    let captions = check_inputs(&root, input)?;
 
     let base_from_input = input
         .file_stem()
@@ -54,17 +56,18 @@ pub fn plan_job(settings: &Value, input: &Path, output_root: &Path) -> Res<JobPl
     }
     let mut groups = Vec::with_capacity(group_nodes.len());
     for node in &group_nodes {
-        groups.push(group(node, &base_from_input, output_root)?);
+        groups.push(group(node, &base_from_input, output_root, &captions)?);
     }
     check_unique_files(&groups)?;
     Ok(JobPlan {
         input: input.to_path_buf(),
         output_root: output_root.to_path_buf(),
         groups,
+        captions,
     })
 }
 
-fn check_inputs(root: &Node<'_>) -> Res<()> {
+fn check_inputs(root: &Node<'_>, input_path: &Path) -> Res<Vec<CaptionSource>> {
     let inputs = root.array("Inputs")?;
     match inputs.len() {
         1 => {}
@@ -82,10 +85,15 @@ fn check_inputs(root: &Node<'_>) -> Res<()> {
     ] {
         input.reject(key, what)?;
     }
-    Ok(())
+    captions::selectors(input, input_path)
 }
 
-fn group(node: &Node<'_>, input_base: &str, output_root: &Path) -> Res<GroupPlan> {
+fn group(
+    node: &Node<'_>,
+    input_base: &str,
+    output_root: &Path,
+    captions: &[CaptionSource],
+) -> Res<GroupPlan> {
     node.reject("AutomatedEncodingSettings", "automated ABR")?;
     let ogs = node.require("OutputGroupSettings")?;
     ogs.require("Type")?;
@@ -141,7 +149,13 @@ fn group(node: &Node<'_>, input_base: &str, output_root: &Path) -> Res<GroupPlan
     }
     let mut outputs = Vec::with_capacity(output_nodes.len());
     for out in &output_nodes {
-        outputs.push(output(out, &kind, output_nodes.len())?);
+        outputs.push(output(out, &kind, output_nodes.len(), captions)?);
+    }
+    if outputs.iter().all(|o| o.captions.is_some()) {
+        return Err(SettingsError::new(
+            format!("{}.Outputs", node.path),
+            "a group of caption outputs alone not supported (captions join video or audio)",
+        ));
     }
     let name = match node.str("CustomName")? {
         Some(n) => Some(n.to_string()),
@@ -222,9 +236,14 @@ fn map_destination(
     Ok((dir, base))
 }
 
-fn output(node: &Node<'_>, kind: &GroupKind, outputs_in_group: usize) -> Res<OutputPlan> {
+fn output(
+    node: &Node<'_>,
+    kind: &GroupKind,
+    outputs_in_group: usize,
+    sources: &[CaptionSource],
+) -> Res<OutputPlan> {
     node.reject("Preset", "output presets (put the settings inline)")?;
-    node.reject("CaptionDescriptions", "captions")?;
+    let captions = captions::output(node, kind, sources)?;
     let name_modifier = node.str("NameModifier")?.unwrap_or_default().to_string();
     let nm_node = || node.get("NameModifier").unwrap_or_else(|| node.clone());
     let allowed = |c: char| c.is_ascii_alphanumeric() || "_-.+=@~".contains(c);
@@ -266,6 +285,23 @@ fn output(node: &Node<'_>, kind: &GroupKind, outputs_in_group: usize) -> Res<Out
         (GroupKind::FileGroup, None) => return Err(SettingsError::new(container_path, "required")),
         (_, Some(c)) => return Err(unsupported(c)),
     };
+    if captions.is_some() {
+        captions::check_mpd_container(cs.as_ref())?;
+        return Ok(OutputPlan {
+            path: node.path.clone(),
+            name_modifier,
+            container,
+            extension: if container == Container::Mpd {
+                "ttml"
+            } else {
+                "m3u8"
+            }
+            .to_string(),
+            video: None,
+            audio: None,
+            captions,
+        });
+    }
 
     let video = match node.object("VideoDescription")? {
         Some(desc) => Some(codecs::video(&desc)?),
@@ -335,6 +371,7 @@ fn output(node: &Node<'_>, kind: &GroupKind, outputs_in_group: usize) -> Res<Out
         extension,
         video,
         audio,
+        captions: None,
     })
 }
 

@@ -159,6 +159,20 @@ async fn execute(
         r = download(&jobs.runner.s3, bucket, key, &input) => r.map_err(|detail| RunError::Input { url: url.clone(), detail })?,
         _ = cancel.cancelled() => return Err(RunError::Canceled),
     }
+    // Sidecar captions are fetched like the input, to where the plan expects them.
+    for caption in &plan.captions {
+        let (bucket, key) = parse_s3_url(&caption.url).ok_or_else(|| SettingsError {
+            path: format!(
+                "{}.SourceSettings.FileSourceSettings.SourceFile",
+                caption.path
+            ),
+            reason: format!("{:?} is not an s3://bucket/key URL", caption.url),
+        })?;
+        tokio::select! {
+            r = download(&jobs.runner.s3, bucket, key, &caption.file) => r.map_err(|detail| RunError::Input { url: caption.url.clone(), detail })?,
+            _ = cancel.cancelled() => return Err(RunError::Canceled),
+        }
+    }
 
     jobs.set_phase(id, JobPhase::Transcoding);
     let on_progress = |p: crate::local::mediaconvert::Progress| {
