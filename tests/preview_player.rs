@@ -1,8 +1,8 @@
 //! The preview player end to end in a real browser: a generated clip goes through the queue on
 //! the local backend, `vodstudio preview` serves it, and Debian's Chromium (headless, driven by
-//! playwright-core: `ui/e2e/player.e2e.mjs`) plays HLS and DASH, holds each rendition, compares,
-//! scrubs, and stops with a clear message when the link expires. Screenshots are kept in
-//! `$CARGO_TARGET_DIR/e2e-artifacts/player/` (or the temp dir's `artifacts/`).
+//! playwright-core: `ui/e2e/player.e2e.mjs`) plays HLS and DASH, shows the sidecar's captions,
+//! holds each rendition, compares, scrubs, and stops with a clear message when the link expires.
+//! Screenshots are kept in `$CARGO_TARGET_DIR/e2e-artifacts/player/` (or `target/` when unset).
 
 mod common;
 
@@ -14,6 +14,8 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_vodstudio");
 const UI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui");
+const CUE_1: &str = "Hello from the captions";
+const CUE_2: &str = "Second line of the captions";
 
 /// The CLI with this data dir, isolated from the machine's AWS setup.
 fn vs(data: &Path) -> Command {
@@ -114,10 +116,18 @@ async fn the_player_plays_every_rendition_signed_and_stops_when_the_link_expires
     );
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let clip = common::media("landscape.mp4");
+    // The clip with an English SRT sidecar beside it: the outputs carry captions.
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::copy(common::media("landscape.mp4"), src.join("landscape.mp4")).unwrap();
+    std::fs::write(
+        src.join("landscape.en.srt"),
+        format!("1\n00:00:00,000 --> 00:00:05,000\n{CUE_1}\n\n2\n00:00:05,000 --> 00:00:10,000\n{CUE_2}\n"),
+    )
+    .unwrap();
     let out = vs(&data)
         .args(["process", "--json"])
-        .arg(&clip)
+        .arg(&src)
         .output()
         .unwrap();
     assert!(
@@ -137,7 +147,14 @@ async fn the_player_plays_every_rendition_signed_and_stops_when_the_link_expires
     assert_eq!(status[0]["state"], "complete");
 
     let preview = Preview::start(&data, &id, &[]);
-    let figures = browser(&["--url", preview.url()]);
+    let figures = browser(&[
+        "--url",
+        preview.url(),
+        "--caption",
+        CUE_1,
+        "--caption",
+        CUE_2,
+    ]);
     // 1280x720 source: HLS 360/540/720, DASH 360/720 (the web ladder's rungs).
     assert_eq!(figures["hls_rungs"], serde_json::json!([720, 540, 360]));
     assert_eq!(figures["dash_rungs"], serde_json::json!([720, 360]));

@@ -17,6 +17,8 @@ const { values: args } = parseArgs({
     url: { type: "string" },
     "expiring-url": { type: "string" },
     artifacts: { type: "string", default: "e2e-artifacts" },
+    // Caption cue texts the outputs carry (repeatable); the CC button must show one of them.
+    caption: { type: "string", multiple: true, default: [] },
     chromium: { type: "string", default: process.env.CHROMIUM ?? "/usr/bin/chromium" },
   },
 });
@@ -97,6 +99,29 @@ async function failIfError(page, what) {
   }
 }
 
+/** The CC button turns the captions on, and a cue of the sidecar is on screen. */
+async function checkCaptions(page, format) {
+  const cc = page.locator("[data-testid=captions]");
+  await cc.waitFor({ timeout: 10_000 }).catch(() => {
+    throw new Error(`${format}: no captions button although the outputs have captions`);
+  });
+  if (!(await cc.evaluate((b) => b.classList.contains("on")))) await cc.click();
+  await page
+    .waitForFunction(
+      (texts) =>
+        [...(document.querySelector("video")?.textTracks ?? [])].some(
+          (t) => t.mode === "showing" && [...(t.activeCues ?? [])].some((c) => texts.includes(c.text)),
+        ),
+      args.caption,
+      { timeout: 15_000 },
+    )
+    .catch(async () => {
+      await shot(page, `failed-${format}-captions`);
+      throw new Error(`${format}: captions on, but no cue of the sidecar is showing`);
+    });
+  log(`${format}: captions showing`);
+}
+
 async function playFormat(page, format) {
   await page.locator(`button[data-format=${format}]`).click();
   await page.locator("[data-testid=rendition]").first().waitFor({ timeout: 30_000 });
@@ -104,6 +129,7 @@ async function playFormat(page, format) {
   const v = await videoState(page);
   if (v?.paused) await page.locator("[data-testid=play]").click();
   await waitAdvancing(page, `${format} auto`);
+  if (args.caption.length) await checkCaptions(page, format);
   await shot(page, `${format}-auto`);
   const rungs = await page
     .locator("[data-testid=rendition]")

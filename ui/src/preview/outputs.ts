@@ -27,7 +27,7 @@ export function kindOf(path: string): OutputKind {
   if (["mp4", "m4v", "mov", "webm"].includes(ext)) return "video";
   if (["mp3", "m4a"].includes(ext)) return "audio";
   if (["jpg", "jpeg", "png"].includes(ext)) return "image";
-  if (["vtt", "srt"].includes(ext)) return "captions";
+  if (["vtt", "srt", "ttml", "dfxp", "xml"].includes(ext)) return "captions";
   if (ext === "json") return "metadata";
   return "file";
 }

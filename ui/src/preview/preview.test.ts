@@ -69,6 +69,7 @@ describe("outputs", () => {
     expect(kindOf("hls/clip_en_00001.vtt")).toBe("segment");
     expect(kindOf("preview/sprite.vtt")).toBe("scrub track");
     expect(kindOf("hls/clip_en.vtt")).toBe("captions");
+    expect(kindOf("dash/clip_captions_en.ttml")).toBe("captions");
   });
 });
 
