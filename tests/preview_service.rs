@@ -1,6 +1,8 @@
 //! The preview service against the real local backend: ffmpeg-made HLS and DASH outputs in a
 //! bucket, fetched through the service by a plain HTTP client, every rewritten URI followed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common_mc;
 
 use std::collections::{BTreeSet, VecDeque};

@@ -120,7 +120,7 @@ mod tests {
 
         store.remove_asset(&b.id).unwrap();
         let change = feed.diff(store.assets().unwrap(), &none);
-        assert_eq!(change.removed, [b.id.clone()]);
+        assert_eq!(change.removed, std::slice::from_ref(&b.id));
         assert!(change.assets.is_empty());
     }
 }

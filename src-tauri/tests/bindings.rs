@@ -1,6 +1,8 @@
 //! The TypeScript bindings in ui/src/bindings.ts must match the Rust commands: this test fails
 //! when they are stale, and rewrites them when run with `VODSTUDIO_UPDATE_BINDINGS=1`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[test]
 fn committed_bindings_match_the_commands() {
     let committed_path = vodstudio_app::bindings_path();

@@ -1,6 +1,8 @@
 //! The commands through Tauri's real IPC path (invoke request → ACL check → handler → JSON), on
 //! the mock runtime with the app's real context: tauri.conf.json and capabilities/default.json.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

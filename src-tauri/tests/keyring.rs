@@ -3,6 +3,8 @@
 //! profile set to keyring credentials says so instead of trying the network. Its own test
 //! binary: it points this process's D-Bus session address at nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
