@@ -20,6 +20,11 @@ pub enum KeyringError {
         "no OS keyring is available ({0}); use an AWS profile instead (credentials from ~/.aws or the environment)"
     )]
     Unavailable(String),
+    /// No usable keyring for the CloudFront signing key: previews fall back to S3 presigned links.
+    #[error(
+        "no OS keyring is available ({0}): the CloudFront key cannot be kept; copied preview links stay S3 presigned URLs"
+    )]
+    CloudFrontUnavailable(String),
     /// The keyring works but holds no AWS keys for vodstudio.
     #[error("no AWS keys are stored in the OS keyring: enter an access key in Settings, or use an AWS profile")]
     NotStored,
@@ -35,7 +40,9 @@ impl KeyringError {
     /// A stable name for the failure (for `--json` and the UI).
     pub fn kind(&self) -> &'static str {
         match self {
-            KeyringError::Unavailable(_) => "keyring_unavailable",
+            KeyringError::Unavailable(_) | KeyringError::CloudFrontUnavailable(_) => {
+                "keyring_unavailable"
+            }
             KeyringError::NotStored => "credentials_not_stored",
             KeyringError::Invalid(_) => "credentials_invalid",
             KeyringError::Failed(_) => "keyring",
@@ -131,6 +138,14 @@ fn cloudfront_entry(key_pair_id: &str) -> Result<keyring::Entry, KeyringError> {
     )?)
 }
 
+/// The CloudFront wording of "no keyring" (the AWS-keys advice does not apply to it).
+fn for_cloudfront(e: KeyringError) -> KeyringError {
+    match e {
+        KeyringError::Unavailable(m) => KeyringError::CloudFrontUnavailable(m),
+        other => other,
+    }
+}
+
 /// Stores the CloudFront signing key (PEM, PKCS#1 or PKCS#8) for `key_pair_id`, after checking
 /// it parses. Blocking.
 pub fn store_cloudfront_key(key_pair_id: &str, private_key_pem: &str) -> Result<(), KeyringError> {
@@ -142,15 +157,17 @@ pub fn store_cloudfront_key(key_pair_id: &str, private_key_pem: &str) -> Result<
     }
     CloudFrontSigner::from_pem(id, private_key_pem)
         .map_err(|e| KeyringError::Invalid(e.to_string()))?;
-    cloudfront_entry(id)?.set_password(private_key_pem)?;
-    Ok(())
+    cloudfront_entry(id)
+        .and_then(|e| e.set_password(private_key_pem).map_err(KeyringError::from))
+        .map_err(for_cloudfront)
 }
 
 /// A signer with the key stored for `key_pair_id`. Blocking.
 pub fn load_cloudfront_signer(key_pair_id: &str) -> Result<CloudFrontSigner, KeyringError> {
-    let pem = cloudfront_entry(key_pair_id.trim())?
+    let pem = cloudfront_entry(key_pair_id.trim())
+        .map_err(for_cloudfront)?
         .get_password()
-        .map_err(|e| match KeyringError::from(e) {
+        .map_err(|e| match for_cloudfront(KeyringError::from(e)) {
             KeyringError::NotStored => KeyringError::Invalid(format!(
                 "no CloudFront private key for key pair {key_pair_id} in the OS keyring: store it with `vodstudio settings cloudfront-key FILE.pem`"
             )),
@@ -162,9 +179,12 @@ pub fn load_cloudfront_signer(key_pair_id: &str) -> Result<CloudFrontSigner, Key
 
 /// Removes the CloudFront key of `key_pair_id`; removing nothing is not an error. Blocking.
 pub fn delete_cloudfront_key(key_pair_id: &str) -> Result<(), KeyringError> {
-    match cloudfront_entry(key_pair_id.trim())?.delete_credential() {
+    match cloudfront_entry(key_pair_id.trim())
+        .map_err(for_cloudfront)?
+        .delete_credential()
+    {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(for_cloudfront(e.into())),
     }
 }
 
@@ -193,6 +213,15 @@ mod tests {
             store_cloudfront_key(" ", "x").unwrap_err().kind(),
             "credentials_invalid"
         );
+    }
+
+    #[test]
+    fn no_keyring_for_the_cloudfront_key_says_what_happens_to_links() {
+        let e = for_cloudfront(KeyringError::from(keyring::Error::PlatformFailure(
+            "no bus".into(),
+        )));
+        assert_eq!(e.kind(), "keyring_unavailable");
+        assert!(e.to_string().contains("S3 presigned"), "{e}");
     }
 
     #[test]
