@@ -13,11 +13,12 @@ use http::{Response, StatusCode};
 use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use serde_json::{json, Value};
 
-use super::http::{json, text, Body};
+use super::http::{json, read_small, text, Body};
 use super::service::{authorize, forbidden, key_under, State, PATH};
 use super::sign::{presign_get, CloudFrontSigner, Policy};
 use super::tokens::Grant;
-use super::{PREVIEW_LINK_TTL_S, PREVIEW_MAX_LISTED_OBJECTS, PREVIEW_MAX_MANIFEST_BYTES};
+use super::{PREVIEW_LINK_TTL_S, PREVIEW_MAX_LISTED_OBJECTS};
+use crate::config::{load_cloudfront_signer, KeyringError, Profile, Settings};
 
 /// Where the runner puts the scrub sprite and its WebVTT track, relative to the asset's prefix.
 pub const SPRITE_TRACK_PATH: &str = "preview/sprite.vtt";
@@ -38,6 +39,32 @@ pub enum LinkSigning {
         signer: Arc<CloudFrontSigner>,
         ttl: Duration,
     },
+}
+
+impl LinkSigning {
+    /// CloudFront-signed links when `settings` name a distribution and a key pair whose private
+    /// key is in the OS keyring; S3 presigned links when they name none. Blocking (the keyring).
+    /// An error means CloudFront was asked for but cannot sign: callers say so and fall back.
+    pub fn for_settings(settings: &Settings) -> Result<Self, KeyringError> {
+        let Profile::Aws(aws) = &settings.profile else {
+            return Ok(Self::default());
+        };
+        let (Some(domain), Some(key_pair_id)) =
+            (&aws.cloudfront_domain, &aws.cloudfront_key_pair_id)
+        else {
+            return Ok(Self::default());
+        };
+        let signer = load_cloudfront_signer(key_pair_id)?;
+        Ok(Self::CloudFront {
+            base_url: if domain.contains("://") {
+                domain.clone()
+            } else {
+                format!("https://{domain}")
+            },
+            signer: Arc::new(signer),
+            ttl: Duration::from_secs(PREVIEW_LINK_TTL_S),
+        })
+    }
 }
 
 impl Default for LinkSigning {
@@ -121,7 +148,7 @@ async fn outputs(state: &State, grant: &Grant, token: &str) -> Response<Body> {
         } else if lower.ends_with(".m3u8") && playlists_read < MAX_PLAYLISTS_READ {
             playlists_read += 1;
             let key = format!("{}{path}", grant.prefix);
-            if read_small(state, &grant.bucket, &key)
+            if read_object(state, &grant.bucket, &key)
                 .await
                 .is_some_and(|b| String::from_utf8_lossy(&b).contains("#EXT-X-STREAM-INF"))
             {
@@ -132,7 +159,7 @@ async fn outputs(state: &State, grant: &Grant, token: &str) -> Response<Body> {
     let has = |p: &str| files.iter().any(|(f, _)| f == p);
     let metadata = if has(METADATA_PATH) {
         let key = format!("{}{METADATA_PATH}", grant.prefix);
-        read_small(state, &grant.bucket, &key)
+        read_object(state, &grant.bucket, &key)
             .await
             .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
     } else {
@@ -161,7 +188,7 @@ async fn outputs(state: &State, grant: &Grant, token: &str) -> Response<Body> {
 }
 
 /// A small object (a playlist, the metadata) read whole; None when missing, unreadable or large.
-async fn read_small(state: &State, bucket: &str, key: &str) -> Option<Vec<u8>> {
+async fn read_object(state: &State, bucket: &str, key: &str) -> Option<Vec<u8>> {
     let o = state
         .s3
         .get_object()
@@ -170,13 +197,7 @@ async fn read_small(state: &State, bucket: &str, key: &str) -> Option<Vec<u8>> {
         .send()
         .await
         .ok()?;
-    if o.content_length
-        .is_some_and(|n| n > PREVIEW_MAX_MANIFEST_BYTES as i64)
-    {
-        return None;
-    }
-    let bytes = o.body.collect().await.ok()?.into_bytes();
-    (bytes.len() <= PREVIEW_MAX_MANIFEST_BYTES).then(|| bytes.to_vec())
+    read_small(o).await.ok()
 }
 
 async fn link(state: &State, grant: &Grant, path: &str) -> Response<Body> {

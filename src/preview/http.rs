@@ -9,6 +9,8 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full, StreamBody};
 use hyper::body::Frame;
 
+use super::PREVIEW_MAX_MANIFEST_BYTES;
+
 pub(super) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub(super) type Body = UnsyncBoxBody<Bytes, BoxError>;
 
@@ -104,9 +106,7 @@ pub(super) fn stream_body(body: aws_sdk_s3::primitives::ByteStream) -> Body {
 }
 
 pub(super) fn full(s: String) -> Body {
-    Full::new(Bytes::from(s))
-        .map_err(|e| match e {})
-        .boxed_unsync()
+    bytes(s)
 }
 
 pub(super) fn bytes(b: impl Into<Bytes>) -> Body {
@@ -124,6 +124,40 @@ pub(super) fn json(status: StatusCode, value: &serde_json::Value) -> Response<Bo
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
+}
+
+/// Why a small object (a manifest, the metadata) could not be read whole.
+#[derive(Debug)]
+pub(super) enum SmallReadError {
+    /// Larger than [`PREVIEW_MAX_MANIFEST_BYTES`]: not read further.
+    TooBig,
+    Failed(String),
+}
+
+/// An object's body read whole, refusing (early, by its length when S3 gives one) anything over
+/// [`PREVIEW_MAX_MANIFEST_BYTES`], so memory stays bounded whatever the bucket holds.
+pub(super) async fn read_small(
+    object: aws_sdk_s3::operation::get_object::GetObjectOutput,
+) -> Result<Vec<u8>, SmallReadError> {
+    if object
+        .content_length
+        .is_some_and(|n| n > PREVIEW_MAX_MANIFEST_BYTES as i64)
+    {
+        return Err(SmallReadError::TooBig);
+    }
+    let mut body = object.body;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body
+        .try_next()
+        .await
+        .map_err(|e| SmallReadError::Failed(e.to_string()))?
+    {
+        if bytes.len() + chunk.len() > PREVIEW_MAX_MANIFEST_BYTES {
+            return Err(SmallReadError::TooBig);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 pub(super) fn empty() -> Body {

@@ -16,11 +16,13 @@ use tokio::sync::oneshot;
 use url::Url;
 
 use super::api::{self, LinkSigning};
-use super::http::{empty, full, s3_error, stream_body, text, Body, Kind};
+use super::http::{
+    empty, full, read_small, s3_error, stream_body, text, Body, Kind, SmallReadError,
+};
 use super::player::{self, PlayerFiles};
 use super::rewrite::{rewrite_dash, rewrite_hls, ResolvedUri};
 use super::tokens::{Grant, PreviewToken, TokenStore};
-use super::{PREVIEW_MAX_MANIFEST_BYTES, PREVIEW_SHUTDOWN_GRACE_MS};
+use super::PREVIEW_SHUTDOWN_GRACE_MS;
 
 /// The characters `url` percent-encodes in a path, so keys we encode compare equal to paths it
 /// resolves.
@@ -451,35 +453,19 @@ async fn manifest(
     map: impl Fn(&ResolvedUri) -> String,
     key: &str,
 ) -> Response<Body> {
-    let too_big = || {
-        text(
-            StatusCode::BAD_GATEWAY,
-            "manifest is larger than the preview service reads",
-        )
-    };
-    if object
-        .content_length
-        .is_some_and(|n| n > PREVIEW_MAX_MANIFEST_BYTES as i64)
-    {
-        return too_big();
-    }
-    let mut body = object.body;
-    let mut bytes = Vec::new();
-    loop {
-        match body.try_next().await {
-            Ok(Some(chunk)) => {
-                if bytes.len() + chunk.len() > PREVIEW_MAX_MANIFEST_BYTES {
-                    return too_big();
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) => {
-                tracing::warn!(key, error = %e, "preview: reading manifest failed");
-                return text(StatusCode::BAD_GATEWAY, "reading the manifest failed");
-            }
+    let bytes = match read_small(object).await {
+        Ok(b) => b,
+        Err(SmallReadError::TooBig) => {
+            return text(
+                StatusCode::BAD_GATEWAY,
+                "manifest is larger than the preview service reads",
+            )
         }
-    }
+        Err(SmallReadError::Failed(e)) => {
+            tracing::warn!(key, error = %e, "preview: reading manifest failed");
+            return text(StatusCode::BAD_GATEWAY, "reading the manifest failed");
+        }
+    };
     let Ok(text_body) = String::from_utf8(bytes) else {
         return text(StatusCode::BAD_GATEWAY, "manifest is not UTF-8");
     };

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use clap::Parser;
-use vodstudio::config::{Profile, Settings};
+use vodstudio::config::Settings;
 use vodstudio::preview::{
-    LinkSigning, PlayerFiles, PreviewConfig, PreviewService, PREVIEW_LINK_TTL_S, PREVIEW_MAX_TTL_S,
+    LinkSigning, PlayerFiles, PreviewConfig, PreviewService, PREVIEW_MAX_TTL_S,
 };
 use vodstudio::queue::{AssetState, Store};
 
@@ -62,14 +62,27 @@ pub async fn run(args: Args, json: bool, data_dir: PathBuf) -> anyhow::Result<Ex
     let (backend, _local) = crate::queue_cmd::connect(&settings, &data_dir).await?;
     let player = match args.player_dir {
         Some(dir) => PlayerFiles::from_dir(dir),
-        None => PlayerFiles::new(|path| PlayerAssets::get(path).map(|f| f.data)),
+        None => {
+            if PlayerAssets::get("player.html").is_none() {
+                tracing::warn!(
+                    "the player page is not built into this binary: run `npm run build` in ui/"
+                );
+            }
+            PlayerFiles::new(|path| PlayerAssets::get(path).map(|f| f.data))
+        }
     };
-    if PlayerAssets::get("player.html").is_none()
-        && std::env::var_os("VODSTUDIO_PLAYER_DIR").is_none()
+    let for_links = settings.clone();
+    let links = match tokio::task::spawn_blocking(move || LinkSigning::for_settings(&for_links))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
     {
-        tracing::warn!("the player page is not built into this binary: run `npm run build` in ui/");
-    }
-    let links = link_signing(&settings).await;
+        Ok(links) => links,
+        Err(why) => {
+            eprintln!("note: copied links are S3 presigned URLs, not CloudFront: {why}");
+            LinkSigning::default()
+        }
+    };
     let service = PreviewService::start_with(
         backend.s3.clone(),
         PreviewConfig {
@@ -114,41 +127,4 @@ pub async fn run(args: Args, json: bool, data_dir: PathBuf) -> anyhow::Result<Ex
         .context("waiting for Ctrl-C")?;
     service.shutdown().await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// CloudFront-signed links when the profile names a distribution and a key pair whose private key
-/// is in the OS keyring; S3 presigned links otherwise (saying why, when CloudFront was asked for).
-async fn link_signing(settings: &Settings) -> LinkSigning {
-    let Profile::Aws(aws) = &settings.profile else {
-        return LinkSigning::default();
-    };
-    let (Some(domain), Some(key_pair_id)) = (
-        aws.cloudfront_domain.clone(),
-        aws.cloudfront_key_pair_id.clone(),
-    ) else {
-        return LinkSigning::default();
-    };
-    let loaded = tokio::task::spawn_blocking(move || {
-        vodstudio::config::load_cloudfront_signer(&key_pair_id)
-    })
-    .await;
-    match loaded {
-        Ok(Ok(signer)) => LinkSigning::CloudFront {
-            base_url: if domain.contains("://") {
-                domain
-            } else {
-                format!("https://{domain}")
-            },
-            signer: std::sync::Arc::new(signer),
-            ttl: Duration::from_secs(PREVIEW_LINK_TTL_S),
-        },
-        Ok(Err(e)) => {
-            eprintln!("note: copied links are S3 presigned URLs, not CloudFront: {e}");
-            LinkSigning::default()
-        }
-        Err(e) => {
-            eprintln!("note: copied links are S3 presigned URLs, not CloudFront: {e}");
-            LinkSigning::default()
-        }
-    }
 }

@@ -68,11 +68,6 @@ enum SettingsAction {
     },
 }
 
-/// Probes and queues files; returns what happened to each.
-async fn add_files(store: &Store, data_dir: &Path, paths: &[PathBuf], preset: &str) -> anyhow::Result<Vec<AddResult>> {
-    Ok(add_paths(store, data_dir, paths, preset).await)
-}
-
 fn print_add_results(results: &[AddResult], json: bool) -> anyhow::Result<()> {
     if json {
         return output::print_json(&results);
@@ -95,7 +90,7 @@ pub async fn add(args: AddArgs, json: bool, data_dir: PathBuf) -> anyhow::Result
     let preset = args.preset.unwrap_or(settings.preset);
     vodstudio::presets::load(&data_dir, &preset).with_context(|| format!("preset {preset:?}"))?;
     let store = Store::open_in(&data_dir)?;
-    let results = add_files(&store, &data_dir, &args.paths, &preset).await?;
+    let results = add_paths(&store, &data_dir, &args.paths, &preset).await;
     print_add_results(&results, json)?;
     let queued = results.iter().filter(|r| r.id.is_some()).count();
     if queued == 0 {
@@ -127,7 +122,7 @@ pub async fn process(args: AddArgs, json: bool, data_dir: PathBuf) -> anyhow::Re
     let preset = args.preset.unwrap_or(settings.preset);
     vodstudio::presets::load(&data_dir, &preset).with_context(|| format!("preset {preset:?}"))?;
     let store = Store::open_in(&data_dir)?;
-    let results = add_files(&store, &data_dir, &args.paths, &preset).await?;
+    let results = add_paths(&store, &data_dir, &args.paths, &preset).await;
     for r in results.iter().filter(|r| r.outcome == AddOutcome::Skipped) {
         eprintln!(
             "skipped  {}: {}",
