@@ -3,35 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{cli, ffmpeg, run_ok, status, tempdir};
 use serde_json::Value;
 use vodstudio::config::{Backend, Settings};
 use vodstudio::local::LocalHost;
-
-const BIN: &str = env!("CARGO_BIN_EXE_vodstudio");
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("vodstudio-pipeline-")
-        .tempdir()
-        .unwrap()
-}
-
-fn ffmpeg(args: &[&str]) {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A short testsrc2 clip (`size` WxH) with a tone, or without audio.
 fn clip(dir: &Path, name: &str, size: &str, secs: u32, audio: bool, extra: &[&str]) -> PathBuf {
@@ -54,43 +35,6 @@ fn clip(dir: &Path, name: &str, size: &str, secs: u32, audio: bool, extra: &[&st
     args.push(p.to_str().unwrap());
     ffmpeg(&args);
     p
-}
-
-/// The CLI with this data dir, isolated from the machine's AWS setup.
-fn vs(data: &Path) -> Command {
-    let mut c = Command::new(BIN);
-    c.env("VODSTUDIO_DATA_DIR", data)
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_")
-            && !matches!(
-                k.as_str(),
-                "AWS_CONFIG_FILE" | "AWS_SHARED_CREDENTIALS_FILE" | "AWS_EC2_METADATA_DISABLED"
-            )
-        {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-fn run_ok(c: &mut Command) -> Output {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{c:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn status(data: &Path) -> Vec<Value> {
-    let out = run_ok(vs(data).args(["status", "--json"]));
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Waits until `cond` holds for the queue (a bound so a hang fails the test instead of the suite).
@@ -194,7 +138,7 @@ async fn a_folder_of_mixed_media_ends_as_renditions_or_clear_refusals() {
     std::fs::write(media.join("notes.txt"), "not a video").unwrap();
     std::fs::write(media.join("fake.mp4"), "not a video either").unwrap();
 
-    let out = vs(&data)
+    let out = cli(&data)
         .args(["process", "--json"])
         .arg(&media)
         .output()
@@ -326,7 +270,7 @@ fn big_clip(dir: &Path) -> PathBuf {
 }
 
 fn spawn_run(data: &Path) -> std::process::Child {
-    vs(data)
+    cli(data)
         .arg("run")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -345,8 +289,8 @@ async fn kill_9_during_upload_and_during_tracking_gives_exactly_one_job() {
         "the source must span several parts ({size} bytes)"
     );
     // Slow uploads so the kill lands mid-upload.
-    run_ok(vs(&data).args(["settings", "set", &format!("bandwidth-limit={}", size / 4)]));
-    run_ok(vs(&data).arg("add").arg(&src));
+    run_ok(cli(&data).args(["settings", "set", &format!("bandwidth-limit={}", size / 4)]));
+    run_ok(cli(&data).arg("add").arg(&src));
 
     let mut run = spawn_run(&data);
     wait_until(&data, "upload under way", |s| {
@@ -361,7 +305,7 @@ async fn kill_9_during_upload_and_during_tracking_gives_exactly_one_job() {
     );
 
     // Faster now; kill again once the job is being tracked.
-    run_ok(vs(&data).args(["settings", "set", "bandwidth-limit=none"]));
+    run_ok(cli(&data).args(["settings", "set", "bandwidth-limit=none"]));
     let mut run = spawn_run(&data);
     wait_until(&data, "job submitted", |s| {
         matches!(
@@ -372,7 +316,7 @@ async fn kill_9_during_upload_and_during_tracking_gives_exactly_one_job() {
     run.kill().unwrap();
     run.wait().unwrap();
 
-    let out = run_ok(vs(&data).args(["run", "--json"]));
+    let out = run_ok(cli(&data).args(["run", "--json"]));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["complete"], 1, "{summary}");
     let s = status(&data);
@@ -428,7 +372,7 @@ async fn work_added_while_the_backend_is_down_completes_once_it_is_up() {
     let (s3_port, mc_port) = (free_port(), free_port());
     // Learn the server's keys (made on first start), then stop it: the backend is down.
     let serve = |extra: &[&str]| {
-        vs(&data)
+        cli(&data)
             .args(["local", "serve", "--data"])
             .arg(&server_data)
             .args([
@@ -461,14 +405,14 @@ async fn work_added_while_the_backend_is_down_completes_once_it_is_up() {
         format!("s3-endpoint=http://127.0.0.1:{s3_port}"),
         format!("mediaconvert-endpoint=http://127.0.0.1:{mc_port}"),
     ];
-    run_ok(vs(&data).args(["settings", "set"]).args(&set));
+    run_ok(cli(&data).args(["settings", "set"]).args(&set));
     let src = clip(dir.path(), "offline.mp4", "640x360", 2, true, &[]);
     // Adding works offline: probe and poster are local.
-    run_ok(vs(&data).arg("add").arg(&src));
+    run_ok(cli(&data).arg("add").arg(&src));
     assert_eq!(status(&data)[0]["state"], "probed");
     assert!(status(&data)[0]["thumbnail_path"].is_string());
 
-    let mut run = vs(&data);
+    let mut run = cli(&data);
     for (k, v) in &env {
         run.env(k, v);
     }
@@ -502,7 +446,7 @@ async fn work_added_while_the_backend_is_down_completes_once_it_is_up() {
 async fn watch_folder_mode_uploads_then_finds_and_tracks_the_bucket_job() {
     let dir = tempdir();
     let data = dir.path().join("data");
-    let mut server = vs(&data)
+    let mut server = cli(&data)
         .args(["local", "serve", "--data"])
         .arg(dir.path().join("server"))
         .args([
@@ -522,7 +466,7 @@ async fn watch_folder_mode_uploads_then_finds_and_tracks_the_bucket_job() {
     let env = read_env(&mut server);
     let get = |k: &str| env.iter().find(|(n, _)| n == k).unwrap().1.clone();
     run_ok(
-        vs(&data)
+        cli(&data)
             .args([
                 "settings",
                 "set",
@@ -540,7 +484,7 @@ async fn watch_folder_mode_uploads_then_finds_and_tracks_the_bucket_job() {
             ]),
     );
     let src = clip(dir.path(), "watched.mp4", "640x360", 2, true, &[]);
-    let mut process = vs(&data);
+    let mut process = cli(&data);
     for (k, v) in &env {
         process.env(k, v);
     }
@@ -580,11 +524,11 @@ async fn cancel_stops_an_upload_and_retry_finishes_the_asset() {
     let data = dir.path().join("data");
     let src = big_clip(dir.path());
     let size = std::fs::metadata(&src).unwrap().len();
-    run_ok(vs(&data).args(["settings", "set", &format!("bandwidth-limit={}", size / 8)]));
-    run_ok(vs(&data).arg("add").arg(&src));
+    run_ok(cli(&data).args(["settings", "set", &format!("bandwidth-limit={}", size / 8)]));
+    run_ok(cli(&data).arg("add").arg(&src));
     let id = status(&data)[0]["id"].as_str().unwrap().to_owned();
 
-    let run = vs(&data)
+    let run = cli(&data)
         .args(["run", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -593,7 +537,7 @@ async fn cancel_stops_an_upload_and_retry_finishes_the_asset() {
     wait_until(&data, "upload under way", |s| {
         s[0]["state"] == "uploading" && s[0]["bytes_done"].as_u64().unwrap() > 0
     });
-    run_ok(vs(&data).args(["cancel", &id[..5]]));
+    run_ok(cli(&data).args(["cancel", &id[..5]]));
     let out = run.wait_with_output().unwrap();
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["canceled"], 1, "{summary}");
@@ -613,14 +557,14 @@ async fn cancel_stops_an_upload_and_retry_finishes_the_asset() {
     }
 
     // Cancel of a finished asset says so; retry sends it through again.
-    run_ok(vs(&data).args(["settings", "set", "bandwidth-limit=none"]));
-    let again = vs(&data).args(["cancel", &id]).output().unwrap();
+    run_ok(cli(&data).args(["settings", "set", "bandwidth-limit=none"]));
+    let again = cli(&data).args(["cancel", &id]).output().unwrap();
     assert!(
         !again.status.success()
             && String::from_utf8_lossy(&again.stderr).contains("already canceled")
     );
-    run_ok(vs(&data).args(["retry", &id]));
-    let out = run_ok(vs(&data).args(["run", "--json"]));
+    run_ok(cli(&data).args(["retry", &id]));
+    let out = run_ok(cli(&data).args(["run", "--json"]));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["complete"], 1, "{summary}");
     let s = status(&data);
@@ -643,7 +587,7 @@ async fn a_sidecar_srt_is_attached_to_its_video_and_becomes_english_hls_captions
     )
     .unwrap();
 
-    let out = run_ok(vs(&data).args(["add", "--json"]).arg(&media));
+    let out = run_ok(cli(&data).args(["add", "--json"]).arg(&media));
     let added: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let outcome = |suffix: &str| {
         added
@@ -656,7 +600,7 @@ async fn a_sidecar_srt_is_attached_to_its_video_and_becomes_english_hls_captions
     assert_eq!(outcome("clip.en.srt")["outcome"], "captions", "{added:#?}");
     assert_eq!(outcome("clip.en.srt")["reason"], "captions for clip.mp4");
 
-    let out = run_ok(vs(&data).args(["run", "--json"]));
+    let out = run_ok(cli(&data).args(["run", "--json"]));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["complete"], 1, "{summary}");
     let assets = status(&data);

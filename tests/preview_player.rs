@@ -12,23 +12,12 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use common::{cli, status};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vodstudio");
 const UI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui");
 const CUE_1: &str = "Hello from the captions";
 const CUE_2: &str = "Second line of the captions";
-
-/// The CLI with this data dir, isolated from the machine's AWS setup.
-fn vs(data: &Path) -> Command {
-    let mut c = Command::new(BIN);
-    c.env("VODSTUDIO_DATA_DIR", data)
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS");
-    c
-}
 
 /// `vodstudio preview ID --json …` running; its printed JSON.
 struct Preview {
@@ -38,7 +27,7 @@ struct Preview {
 
 impl Preview {
     fn start(data: &Path, id: &str, extra: &[&str]) -> Self {
-        let mut child = vs(data)
+        let mut child = cli(data)
             .args(["preview", id, "--json"])
             .args(extra)
             .stdout(Stdio::piped())
@@ -127,7 +116,7 @@ async fn the_player_plays_every_rendition_signed_and_stops_when_the_link_expires
         format!("1\n00:00:00,000 --> 00:00:05,000\n{CUE_1}\n\n2\n00:00:05,000 --> 00:00:10,000\n{CUE_2}\n"),
     )
     .unwrap();
-    let out = vs(&data)
+    let out = cli(&data)
         .args(["process", "--json"])
         .arg(&src)
         .output()
@@ -137,16 +126,9 @@ async fn the_player_plays_every_rendition_signed_and_stops_when_the_link_expires
         "process: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let status: Vec<Value> = serde_json::from_slice(
-        &vs(&data)
-            .args(["status", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let id = status[0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(status[0]["state"], "complete");
+    let assets = status(&data);
+    let id = assets[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(assets[0]["state"], "complete");
 
     let preview = Preview::start(&data, &id, &[]);
     let figures = browser(&[
@@ -181,12 +163,15 @@ async fn the_player_plays_every_rendition_signed_and_stops_when_the_link_expires
 fn preview_refuses_unknown_and_unfinished_assets_with_a_reason() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let unknown = vs(&data).args(["preview", "nosuchasset"]).output().unwrap();
+    let unknown = cli(&data)
+        .args(["preview", "nosuchasset"])
+        .output()
+        .unwrap();
     assert!(!unknown.status.success());
     let err = String::from_utf8_lossy(&unknown.stderr);
     assert!(err.contains("nosuchasset"), "{err}");
 
-    let add = vs(&data)
+    let add = cli(&data)
         .args(["add", "--json"])
         .arg(common::media("short.mp4"))
         .output()
@@ -196,20 +181,13 @@ fn preview_refuses_unknown_and_unfinished_assets_with_a_reason() {
         "{}",
         String::from_utf8_lossy(&add.stderr)
     );
-    let status: Vec<Value> = serde_json::from_slice(
-        &vs(&data)
-            .args(["status", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let id = status[0]["id"].as_str().unwrap();
-    let early = vs(&data).args(["preview", id]).output().unwrap();
+    let assets = status(&data);
+    let id = assets[0]["id"].as_str().unwrap();
+    let early = cli(&data).args(["preview", id]).output().unwrap();
     assert!(!early.status.success());
     let err = String::from_utf8_lossy(&early.stderr);
     assert!(err.contains("only complete assets"), "{err}");
-    let bad_ttl = vs(&data)
+    let bad_ttl = cli(&data)
         .args(["preview", id, "--ttl", "13h"])
         .output()
         .unwrap();

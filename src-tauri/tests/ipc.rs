@@ -3,64 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::{app, app_in, invoke, main_window};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
-
-/// The app over a fresh data dir (kept alive by the returned guard), without the queue session.
-fn app_in(data_dir: &Path) -> App<MockRuntime> {
-    vodstudio_app::app_builder(mock_builder(), data_dir, false)
-        .expect("open the data dir")
-        .build(vodstudio_app::context())
-        .expect("build the app on the mock runtime")
-}
-
-fn app() -> (tempfile::TempDir, App<MockRuntime>) {
-    let dir = tempfile::tempdir().unwrap();
-    let app = app_in(dir.path());
-    (dir, app)
-}
-
-/// The window tauri.conf.json declares (Tauri creates config windows in `run`, which tests skip).
-fn main_window(app: &App<MockRuntime>) -> WebviewWindow<MockRuntime> {
-    if let Some(window) = app.get_webview_window("main") {
-        return window;
-    }
-    let config = app
-        .config()
-        .app
-        .windows
-        .first()
-        .expect("tauri.conf.json declares a window");
-    assert_eq!(
-        config.label, "main",
-        "capabilities/default.json grants to the window labelled main"
-    );
-    WebviewWindowBuilder::from_config(app, config)
-        .and_then(WebviewWindowBuilder::build)
-        .expect("create the main window on the mock runtime")
-}
-
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("a valid URL"),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request).map(|body| {
-        body.deserialize::<Value>()
-            .expect("commands answer with JSON")
-    })
-}
+use tauri::WebviewWindowBuilder;
 
 /// A 2 s 320x240 H.264 + AAC clip, made with ffmpeg's lavfi sources.
 fn make_clip(dir: &Path) -> PathBuf {
@@ -185,16 +135,28 @@ fn queue_commands_add_list_cancel_and_remove_against_the_real_store() {
     let window = main_window(&app);
 
     // A folder: the clip is probed and queued, the text file skipped with its reason.
-    let results = invoke(&window, "add_paths", json!({ "paths": [media.path()], "preset": null })).unwrap();
+    let results = invoke(
+        &window,
+        "add_paths",
+        json!({ "paths": [media.path()], "preset": null }),
+    )
+    .unwrap();
     let results = results.as_array().unwrap();
     let added: Vec<&Value> = results.iter().filter(|r| r["outcome"] == "added").collect();
     assert_eq!(added.len(), 1, "{results:?}");
     assert_eq!(added[0]["path"], clip.display().to_string());
-    assert!(results.iter().any(|r| r["outcome"] == "skipped" && r["reason"].is_string()));
+    assert!(results
+        .iter()
+        .any(|r| r["outcome"] == "skipped" && r["reason"].is_string()));
     let id = added[0]["id"].as_str().unwrap().to_owned();
 
     // Adding it again finds the asset in flight.
-    let again = invoke(&window, "add_paths", json!({ "paths": [clip], "preset": null })).unwrap();
+    let again = invoke(
+        &window,
+        "add_paths",
+        json!({ "paths": [clip], "preset": null }),
+    )
+    .unwrap();
     assert_eq!(again[0]["outcome"], "already_queued");
     assert_eq!(again[0]["id"], id.as_str());
 
@@ -202,12 +164,24 @@ fn queue_commands_add_list_cancel_and_remove_against_the_real_store() {
     let view = &list[0];
     assert_eq!(view["asset"]["id"], id.as_str());
     assert_eq!(view["asset"]["state"], "probed");
-    assert_eq!((view["media"]["width"].as_u64(), view["media"]["height"].as_u64()), (Some(320), Some(240)));
+    assert_eq!(
+        (
+            view["media"]["width"].as_u64(),
+            view["media"]["height"].as_u64()
+        ),
+        (Some(320), Some(240))
+    );
     assert_eq!(view["media"]["codecs"], "h264 · aac");
     let poster = view["asset"]["thumbnail_path"].as_str().unwrap();
-    assert!(poster.starts_with(&data.path().join("thumbs").display().to_string()), "{poster}");
+    assert!(
+        poster.starts_with(&data.path().join("thumbs").display().to_string()),
+        "{poster}"
+    );
     assert!(Path::new(poster).exists());
-    assert!(view["asset"].get("probe_json").is_none(), "the raw probe stays in Rust");
+    assert!(
+        view["asset"].get("probe_json").is_none(),
+        "the raw probe stays in Rust"
+    );
 
     // Unfinished assets cannot be removed; canceled ones can, poster and all.
     let err = invoke(&window, "remove_asset", json!({ "id": id })).unwrap_err();
@@ -217,14 +191,30 @@ fn queue_commands_add_list_cancel_and_remove_against_the_real_store() {
     assert_eq!(err["kind"], "wrong_state", "{err}");
     let canceled = invoke(&window, "list_assets", json!({ "filter": "canceled" })).unwrap();
     assert_eq!(canceled.as_array().unwrap().len(), 1);
-    assert!(invoke(&window, "list_assets", json!({ "filter": "active" })).unwrap().as_array().unwrap().is_empty());
+    assert!(
+        invoke(&window, "list_assets", json!({ "filter": "active" }))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // Retry brings it back, then cancel and remove for good.
-    assert_eq!(invoke(&window, "retry_asset", json!({ "id": id })).unwrap(), "probed");
+    assert_eq!(
+        invoke(&window, "retry_asset", json!({ "id": id })).unwrap(),
+        "probed"
+    );
     invoke(&window, "cancel_asset", json!({ "id": id })).unwrap();
     invoke(&window, "remove_asset", json!({ "id": id })).unwrap();
-    assert!(invoke(&window, "list_assets", json!({ "filter": "all" })).unwrap().as_array().unwrap().is_empty());
-    assert!(!Path::new(poster).exists(), "the poster goes with the asset");
+    assert!(invoke(&window, "list_assets", json!({ "filter": "all" }))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(
+        !Path::new(poster).exists(),
+        "the poster goes with the asset"
+    );
     let err = invoke(&window, "retry_asset", json!({ "id": id })).unwrap_err();
     assert_eq!(err["kind"], "asset_not_found", "{err}");
 }
@@ -243,7 +233,12 @@ fn the_cli_and_the_app_share_the_queue() {
     };
     let (asset, _) = store.add_asset(&new).unwrap();
     let app = app_in(data.path());
-    let list = invoke(&main_window(&app), "list_assets", json!({ "filter": "active" })).unwrap();
+    let list = invoke(
+        &main_window(&app),
+        "list_assets",
+        json!({ "filter": "active" }),
+    )
+    .unwrap();
     assert_eq!(list[0]["asset"]["id"], asset.id.as_str());
     assert!(list[0]["media"].is_null(), "not probed yet");
 }
@@ -258,21 +253,30 @@ fn settings_round_trip_and_invalid_ones_keep_their_kind() {
     settings["upload_concurrency"] = json!(3);
     settings["bandwidth_limit_bytes_per_s"] = json!(2_000_000);
     invoke(&window, "save_settings", json!({ "settings": settings })).unwrap();
-    let saved: Value = serde_json::from_slice(&std::fs::read(data.path().join("settings.json")).unwrap()).unwrap();
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(data.path().join("settings.json")).unwrap()).unwrap();
     assert_eq!(saved["upload_concurrency"], 3);
 
     settings["profile"] = json!({ "kind": "aws", "region": "eu-west-1", "credentials": "keyring" });
     let err = invoke(&window, "save_settings", json!({ "settings": settings })).unwrap_err();
     assert_eq!(err["kind"], "settings_invalid", "{err}");
-    assert!(err["message"].as_str().unwrap().contains("watch-bucket"), "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("watch-bucket"),
+        "{err}"
+    );
 }
 
 #[test]
 fn new_commands_are_granted_to_main_only() {
     let (_data, app) = app();
-    let other = WebviewWindowBuilder::new(&app, "other", Default::default()).build().unwrap();
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .unwrap();
     for cmd in ["list_assets", "store_credentials", "remove_asset"] {
         let err = invoke(&other, cmd, json!({})).unwrap_err();
-        assert!(err.as_str().unwrap_or_default().contains("not allowed"), "{cmd}: {err}");
+        assert!(
+            err.as_str().unwrap_or_default().contains("not allowed"),
+            "{cmd}: {err}"
+        );
     }
 }

@@ -337,6 +337,46 @@ pub fn vodstudio(data: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The CLI with `data` as its data dir, isolated from the machine's AWS setup (no profiles, no
+/// instance metadata, no `AWS_*` variables) and from the desktop session bus.
+pub fn cli(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vodstudio"));
+    c.env("VODSTUDIO_DATA_DIR", data)
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_")
+            && !matches!(
+                k.as_str(),
+                "AWS_CONFIG_FILE" | "AWS_SHARED_CREDENTIALS_FILE" | "AWS_EC2_METADATA_DISABLED"
+            )
+        {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// Runs `c`, which must succeed (its output and command line otherwise).
+pub fn run_ok(c: &mut Command) -> std::process::Output {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{c:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `vodstudio status --json` of `data`'s queue.
+pub fn status(data: &Path) -> Vec<serde_json::Value> {
+    let out = run_ok(cli(data).args(["status", "--json"]));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// The stdout of a command that must have succeeded (its stderr otherwise).
 pub fn ok(out: &std::process::Output) -> String {
     assert!(
