@@ -7,7 +7,7 @@
 // first decoded frame (`loadeddata`). Prints every round and the medians.
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 
 const { values: a } = parseArgs({
   options: {
@@ -36,11 +36,7 @@ function startPreview() {
 }
 
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-const browser = await chromium.launch({
-  executablePath: a.chromium,
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium(a.chromium);
 const rows = [];
 try {
   for (let i = 0; i < Number(a.rounds); i++) {

@@ -10,7 +10,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -31,22 +31,7 @@ function check(cond, message) {
   if (!cond) throw new Error(message);
 }
 
-const browser = await chromium.launch({
-  executablePath: args.chromium,
-  headless: true,
-  // Flags for a sandboxed CI machine with no network beyond loopback (see the README's testing
-  // notes): no background traffic, no GPU.
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-  ],
-});
+const browser = await launchChromium(args.chromium, ["--autoplay-policy=no-user-gesture-required"]);
 
 /** A fresh page that records every request and the time of the first decoded frame. */
 async function open(url) {
