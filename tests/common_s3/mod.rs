@@ -40,6 +40,17 @@ pub fn client(h: &LocalS3Handle) -> Client {
 }
 
 /// Deterministic, non-repeating test bytes.
+/// A client of `h` and a fresh bucket `name` on it.
+pub async fn client_with_bucket(h: &LocalS3Handle, name: &str) -> Client {
+    let c = client(h);
+    c.create_bucket()
+        .bucket(name)
+        .send()
+        .await
+        .expect("create bucket");
+    c
+}
+
 pub fn bytes(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| {
