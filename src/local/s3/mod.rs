@@ -9,6 +9,7 @@ mod checksum;
 mod credentials;
 mod error;
 mod listing;
+mod meta;
 mod multipart;
 mod objects;
 mod pins;
