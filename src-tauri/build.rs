@@ -28,6 +28,7 @@ fn main() {
         "store_credentials",
         "delete_credentials",
         "test_connection",
+        "open_preview",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(commands))
         .expect("tauri build script failed (tauri.conf.json, capabilities or icons)");

@@ -42,6 +42,9 @@ pub enum Error {
     LocalHost(#[from] LocalHostError),
     #[error(transparent)]
     RunLock(#[from] RunLockError),
+    /// The preview service could not start (the reason says why).
+    #[error("the preview cannot start: {0}")]
+    PreviewUnavailable(String),
 }
 
 impl Error {
@@ -62,6 +65,7 @@ impl Error {
             Error::Pipeline(err) => err.kind.as_str(),
             Error::LocalHost(err) => err.kind(),
             Error::RunLock(_) => "store_unavailable",
+            Error::PreviewUnavailable(_) => "preview_unavailable",
         }
     }
 

@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod feed;
 mod models;
+mod preview_commands;
 mod queue_commands;
 mod session;
 mod settings_commands;
@@ -17,6 +18,7 @@ use std::sync::atomic::Ordering;
 use tauri::{Manager, RunEvent, Runtime};
 
 pub use error::{AppError, Error, Result};
+pub use preview_commands::PreviewLink;
 pub use models::{AppInfo, AssetFilter, AssetView, QueueChanged, QueueStatus, QueueStatusChanged};
 pub use state::AppState;
 
@@ -44,6 +46,7 @@ pub fn bindings_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             settings_commands::store_credentials,
             settings_commands::delete_credentials,
             settings_commands::test_connection,
+            preview_commands::open_preview,
         ])
         .events(tauri_specta::collect_events![QueueChanged, QueueStatusChanged])
         // Sizes, bit rates and frame counts are u64 in Rust. They arrive as JSON numbers, which

@@ -71,7 +71,12 @@ impl Session {
         };
         if matches!(settings.profile, Profile::Local) {
             match LocalHost::start_or_join(&state.data_dir).await {
-                Ok(local) => session.local = Some(local),
+                Ok(local) => {
+                    if let Ok(mut endpoints) = state.local_endpoints.lock() {
+                        *endpoints = Some(local.endpoints.clone());
+                    }
+                    session.local = Some(local);
+                }
                 Err(e) => {
                     set_status(fail(e.into()));
                     return session;
@@ -137,7 +142,16 @@ impl Session {
 
     /// Cancels, then waits for every task: uploads pause at a part boundary, jobs keep running
     /// on the backend and are tracked again on the next start.
-    async fn stop(self) {
+    async fn stop<R: Runtime>(self, app: &AppHandle<R>) {
+        let state = app.state::<AppState>();
+        // The preview reads the session's backend: it goes with it, and the next open starts
+        // one over whatever backend the settings now name.
+        if let Some(preview) = state.preview.lock().await.take() {
+            preview.shutdown().await;
+        }
+        if let Ok(mut endpoints) = state.local_endpoints.lock() {
+            *endpoints = None;
+        }
         self.stop.cancel();
         for task in self.tasks {
             if let Err(e) = task.await {
@@ -181,7 +195,7 @@ pub fn spawn_supervisor<R: Runtime>(app: AppHandle<R>) -> mpsc::UnboundedSender<
     tauri::async_runtime::spawn(async move {
         let mut session = Session::start(&app, &control).await;
         while let Some(msg) = rx.recv().await {
-            session.stop().await;
+            session.stop(&app).await;
             match msg {
                 Control::Restart => {
                     app.state::<AppState>().status.send_replace(QueueStatus::starting());

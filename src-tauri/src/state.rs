@@ -5,10 +5,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::OnceLock;
 
 use tokio::sync::{mpsc, watch};
+use vodstudio::config::LocalEndpoints;
 use vodstudio::queue::Store;
 
 use crate::error::Result;
 use crate::models::{AppInfo, QueueStatus};
+use crate::preview_commands::AppPreview;
 use crate::session::Control;
 
 /// What the commands share: the data dir and queue the CLI uses too, and the handle on the
@@ -29,6 +31,11 @@ pub struct AppState {
     pub(crate) control: OnceLock<mpsc::UnboundedSender<Control>>,
     /// Set once the app is shutting down, so the second exit request goes through.
     pub(crate) shutting_down: AtomicBool,
+    /// The embedded backend's endpoints while the session has it (local profile only).
+    pub(crate) local_endpoints: std::sync::Mutex<Option<LocalEndpoints>>,
+    /// The preview service, started by the first `open_preview` and stopped with the session
+    /// (new settings may mean another backend).
+    pub(crate) preview: tokio::sync::Mutex<Option<AppPreview>>,
 }
 
 impl AppState {
@@ -44,6 +51,8 @@ impl AppState {
             status: watch::Sender::new(QueueStatus::starting()),
             control: OnceLock::new(),
             shutting_down: AtomicBool::new(false),
+            local_endpoints: std::sync::Mutex::new(None),
+            preview: tokio::sync::Mutex::new(None),
         })
     }
 

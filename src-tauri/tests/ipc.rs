@@ -272,11 +272,40 @@ fn new_commands_are_granted_to_main_only() {
     let other = WebviewWindowBuilder::new(&app, "other", Default::default())
         .build()
         .unwrap();
-    for cmd in ["list_assets", "store_credentials", "remove_asset"] {
+    for cmd in [
+        "list_assets",
+        "store_credentials",
+        "remove_asset",
+        "open_preview",
+    ] {
         let err = invoke(&other, cmd, json!({})).unwrap_err();
         assert!(
             err.as_str().unwrap_or_default().contains("not allowed"),
             "{cmd}: {err}"
         );
     }
+}
+
+#[test]
+fn open_preview_refuses_unknown_and_unfinished_assets_with_their_kind() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let clip = make_clip(media.path());
+    let app = app_in(data.path());
+    let window = main_window(&app);
+
+    let err = invoke(&window, "open_preview", json!({ "id": "nosuchasset" })).unwrap_err();
+    assert_eq!(err["kind"], "asset_not_found", "{err}");
+
+    let added = invoke(
+        &window,
+        "add_paths",
+        json!({ "paths": [clip], "preset": null }),
+    )
+    .unwrap();
+    let id = added[0]["id"].as_str().unwrap();
+    let err = invoke(&window, "open_preview", json!({ "id": id })).unwrap_err();
+    assert_eq!(err["kind"], "wrong_state", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(message.contains("only complete assets"), "{message}");
 }

@@ -45,6 +45,8 @@ export const commands = {
 	 *  message say what is wrong (`credentials`, `access_denied`, `not_found`, `offline`, …).
 	 */
 	testConnection: (settings: Settings) => typedError<null, AppError>(__TAURI_INVOKE("test_connection", { settings })),
+	/**  A link for the player view to play the complete asset `id`, valid for two hours. */
+	openPreview: (id: string) => typedError<PreviewLink, AppError>(__TAURI_INVOKE("open_preview", { id })),
 };
 
 /** Events */
@@ -220,6 +222,16 @@ export type MediaSummary = {
 	height: number | null,
 	/**  e.g. `h264 · aac`. */
 	codecs: string,
+};
+
+/**  What the player view needs to play one asset: the service's origin, the asset and its token. */
+export type PreviewLink = {
+	/**  `http://127.0.0.1:<port>`, without a trailing slash. */
+	base: string,
+	asset: string,
+	token: string,
+	/**  When the token stops working (ms since the Unix epoch). */
+	expires_at_ms: number | null,
 };
 
 /**  Which backend the pipeline talks to. */

@@ -11,6 +11,7 @@ import {
   type AssetView,
   type CredentialsStatus,
   type MediaInfo,
+  type PreviewLink,
   type QueueChanged,
   type QueueStatus,
   type Settings,
@@ -51,6 +52,11 @@ export function cancelAsset(id: string): Promise<Outcome<null>> {
 
 export function removeAsset(id: string): Promise<Outcome<null>> {
   return settleResult(() => commands.removeAsset(id));
+}
+
+/** A two-hour link to play a complete asset's outputs through the app's preview service. */
+export function openPreview(id: string): Promise<Outcome<PreviewLink>> {
+  return settleResult(() => commands.openPreview(id));
 }
 
 /** Who runs the queue and whether the backend is reachable. */

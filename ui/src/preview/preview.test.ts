@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseLink } from "./api";
-import { explainPlayerError } from "./messages";
+import { cannotPlay, detectEngine, explainPlayerError, missingCodec, REQUIRED_TYPES } from "./messages";
+import { resolveOutputs, type Outputs } from "./api";
 import { groupOutputs, kindOf } from "./outputs";
 import { formatBitrate, toRenditions, type VariantLike } from "./renditions";
 import { syncAction } from "./sync";
@@ -75,13 +76,55 @@ describe("outputs", () => {
 
 describe("link and errors", () => {
   it("reads the asset and token from the fragment", () => {
-    expect(parseLink("#asset=abc123&token=T-_x")).toEqual({ asset: "abc123", token: "T-_x" });
+    expect(parseLink("#asset=abc123&token=T-_x")).toEqual({ asset: "abc123", token: "T-_x", base: "" });
     expect(parseLink("#asset=abc")).toBeNull();
   });
   it("says an expired link plainly", () => {
     expect(explainPlayerError({ code: 1001, data: ["u", 403] })).toMatch(/expired/);
     expect(explainPlayerError({ code: 1002 })).toMatch(/stopped answering/);
     expect(explainPlayerError({ code: 4001 })).toMatch(/manifest/);
+  });
+});
+
+describe("playback engine", () => {
+  const webkitgtk =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15";
+  const chromium = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
+  const safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15";
+  it("recognises the Linux app's WebKitGTK and nothing else as GStreamer-backed", () => {
+    expect(detectEngine(webkitgtk).gstreamer).toBe(true);
+    expect(detectEngine(chromium).gstreamer).toBe(false);
+    expect(detectEngine(safari).gstreamer).toBe(false);
+  });
+  it("names the GStreamer packages when WebKitGTK lacks a decoder", () => {
+    const gst = detectEngine(webkitgtk);
+    expect(missingCodec(REQUIRED_TYPES, (t) => !t.includes("avc1"))).toBe(REQUIRED_TYPES[0]);
+    expect(missingCodec(REQUIRED_TYPES, () => true)).toBeNull();
+    expect(cannotPlay(gst)).toMatch(/gstreamer1\.0-libav/);
+    expect(explainPlayerError({ code: 4032 }, gst)).toMatch(/gstreamer1\.0-plugins-bad.*4032/);
+    expect(explainPlayerError({ code: 3016 }, detectEngine(chromium))).toMatch(/cannot decode/);
+  });
+});
+
+describe("outputs from another origin", () => {
+  const outputs: Outputs = {
+    asset: "a1",
+    expires_at_ms: 0,
+    files: [{ path: "hls/x.m3u8", size_bytes: 1, url: "/a1/T/hls/x.m3u8" }],
+    manifests: [{ format: "hls", path: "hls/x.m3u8", url: "/a1/T/hls/x.m3u8" }],
+    sprite_track: "/a1/T/preview/sprite.vtt",
+    metadata: null,
+    source: { name: "x.mov", url: "/_source/a1/T" },
+  };
+  it("prefixes every service path with the service origin in the app", () => {
+    const r = resolveOutputs(outputs, "http://127.0.0.1:4100");
+    expect(r.files[0]?.url).toBe("http://127.0.0.1:4100/a1/T/hls/x.m3u8");
+    expect(r.manifests[0]?.url).toBe("http://127.0.0.1:4100/a1/T/hls/x.m3u8");
+    expect(r.sprite_track).toBe("http://127.0.0.1:4100/a1/T/preview/sprite.vtt");
+    expect(r.source?.url).toBe("http://127.0.0.1:4100/_source/a1/T");
+  });
+  it("leaves them alone on the service's own page", () => {
+    expect(resolveOutputs(outputs, "")).toBe(outputs);
   });
 });
 

@@ -1,0 +1,140 @@
+//! Preview inside the app: the core's loopback preview service, started on first use and kept
+//! for the session, serves a complete asset's outputs to the player view with a short-lived
+//! token. The window reads it cross-origin: the service answers CORS for the app's own origin
+//! only, and the CSP lets the webview reach `http://127.0.0.1:*` and nothing else.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use tauri::State;
+use vodstudio::config::{Backend, LocalEndpoints, Profile, Settings};
+use vodstudio::preview::{LinkSigning, PreviewConfig, PreviewHandle, PreviewService};
+use vodstudio::queue::AssetState;
+
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+/// How long an in-app preview link works. Reopening the preview issues a fresh one.
+pub const APP_PREVIEW_TTL: Duration = Duration::from_secs(2 * 3600);
+
+/// The origins the app's own pages are served from (Linux and macOS, then Windows and Android):
+/// the only origins the preview service answers cross-origin.
+const APP_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost"];
+
+/// What the player view needs to play one asset: the service's origin, the asset and its token.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct PreviewLink {
+    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    pub base: String,
+    pub asset: String,
+    pub token: String,
+    /// When the token stops working (ms since the Unix epoch).
+    pub expires_at_ms: f64,
+}
+
+/// The running preview service, and the media bucket its tokens name.
+pub struct AppPreview {
+    handle: PreviewHandle,
+    media_bucket: String,
+}
+
+impl std::fmt::Debug for AppPreview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppPreview")
+            .field("url", &self.handle.url())
+            .finish()
+    }
+}
+
+impl AppPreview {
+    /// Stops the service (settings changed, or the app quits).
+    pub async fn shutdown(self) {
+        self.handle.shutdown().await;
+    }
+}
+
+/// A link for the player view to play the complete asset `id`, valid for two hours.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_preview(state: State<'_, AppState>, id: String) -> Result<PreviewLink> {
+    let asset = state.store.find_asset(&id)?;
+    if asset.state != AssetState::Complete {
+        return Err(Error::WrongState {
+            id: asset.id,
+            state: asset.state,
+            hint: "only complete assets have renditions to preview",
+        });
+    }
+    let mut slot = state.preview.lock().await;
+    if slot.is_none() {
+        let local = state
+            .local_endpoints
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default();
+        *slot = Some(start(&state, local.as_ref()).await?);
+    }
+    let Some(preview) = slot.as_ref() else {
+        return Err(Error::PreviewUnavailable(
+            "the preview service stopped while starting".into(),
+        ));
+    };
+    let source = asset.input_bucket.clone().zip(asset.input_key.clone());
+    let token = preview.handle.issue_token_with_source(
+        &asset.id,
+        &preview.media_bucket,
+        &format!("{}/", asset.id),
+        source,
+        APP_PREVIEW_TTL,
+    );
+    let expires_at = SystemTime::now() + APP_PREVIEW_TTL;
+    Ok(PreviewLink {
+        base: preview.handle.url(),
+        asset: asset.id,
+        token: token.to_string(),
+        expires_at_ms: expires_at
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as f64)
+            .unwrap_or(0.0),
+    })
+}
+
+/// Starts the preview service over the profile's S3: the embedded backend the session started or
+/// joined, or AWS.
+async fn start(state: &AppState, local: Option<&LocalEndpoints>) -> Result<AppPreview> {
+    let allowed_origins = APP_ORIGINS.iter().map(|o| (*o).to_owned()).collect();
+    let settings = Settings::load(&state.data_dir)?;
+    if matches!(settings.profile, Profile::Local) && local.is_none() {
+        return Err(Error::PreviewUnavailable(
+            "the local backend is not running yet; try again in a moment".into(),
+        ));
+    }
+    let backend = Backend::connect(&settings, local).await?;
+    let for_links = settings.clone();
+    // Reading the CloudFront key touches the OS keyring, which blocks.
+    let links =
+        match tokio::task::spawn_blocking(move || LinkSigning::for_settings(&for_links)).await {
+            Ok(Ok(links)) => links,
+            Ok(Err(e)) => {
+                tracing::warn!("copied preview links are S3 presigned URLs, not CloudFront: {e}");
+                LinkSigning::default()
+            }
+            Err(e) => return Err(Error::worker("reading the CloudFront key", &e)),
+        };
+    let handle = PreviewService::start_with(
+        backend.s3.clone(),
+        PreviewConfig {
+            bind_port: 0,
+            allowed_origins,
+            player: None,
+            links,
+        },
+    )
+    .await
+    .map_err(|e| Error::PreviewUnavailable(e.to_string()))?;
+    tracing::info!(url = %handle.url(), "preview service started");
+    Ok(AppPreview {
+        handle,
+        media_bucket: backend.media_bucket,
+    })
+}
