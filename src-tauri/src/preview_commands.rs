@@ -1,14 +1,15 @@
 //! Preview inside the app: the core's loopback preview service, started on first use and kept
-//! for the session, serves a complete asset's outputs to the player view with a short-lived
-//! token. The window reads it cross-origin: the service answers CORS for the app's own origin
-//! only, and the CSP lets the webview reach `http://127.0.0.1:*` and nothing else.
+//! for the session, serves the player page and a complete asset's outputs with a short-lived
+//! token, exactly as `vodstudio preview` does. The window shows that page in a frame: the player
+//! (shaka-player, media, signed links) runs in the service's origin, apart from the app's own
+//! page and its IPC, and the service lets only the app's origins frame it.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use tauri::State;
 use vodstudio::config::{Backend, LocalEndpoints, Profile, Settings};
-use vodstudio::preview::{LinkSigning, PreviewConfig, PreviewHandle, PreviewService};
+use vodstudio::preview::{LinkSigning, PlayerFiles, PreviewConfig, PreviewHandle, PreviewService};
 use vodstudio::queue::AssetState;
 
 use crate::error::{Error, Result};
@@ -18,16 +19,18 @@ use crate::state::AppState;
 pub const APP_PREVIEW_TTL: Duration = Duration::from_secs(2 * 3600);
 
 /// The origins the app's own pages are served from (Linux and macOS, then Windows and Android):
-/// the only origins the preview service answers cross-origin.
+/// the only pages that may frame the player.
 const APP_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost"];
 
-/// What the player view needs to play one asset: the service's origin, the asset and its token.
+/// The player page for one asset.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct PreviewLink {
-    /// `http://127.0.0.1:<port>`, without a trailing slash.
-    pub base: String,
+    /// `http://127.0.0.1:<port>/player/#asset=…&token=…` (the token in the fragment never
+    /// reaches a log or a `Referer`).
+    pub url: String,
     pub asset: String,
-    pub token: String,
+    /// The source's file name, for the view's title.
+    pub source_name: String,
     /// When the token stops working (ms since the Unix epoch).
     pub expires_at_ms: f64,
 }
@@ -89,9 +92,9 @@ pub async fn open_preview(state: State<'_, AppState>, id: String) -> Result<Prev
     );
     let expires_at = SystemTime::now() + APP_PREVIEW_TTL;
     Ok(PreviewLink {
-        base: preview.handle.url(),
+        url: preview.handle.player_url(&asset.id, &token),
         asset: asset.id,
-        token: token.to_string(),
+        source_name: asset.source_name,
         expires_at_ms: expires_at
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as f64)
@@ -102,7 +105,7 @@ pub async fn open_preview(state: State<'_, AppState>, id: String) -> Result<Prev
 /// Starts the preview service over the profile's S3: the embedded backend the session started or
 /// joined, or AWS.
 async fn start(state: &AppState, local: Option<&LocalEndpoints>) -> Result<AppPreview> {
-    let allowed_origins = APP_ORIGINS.iter().map(|o| (*o).to_owned()).collect();
+    let frame_ancestors = APP_ORIGINS.iter().map(|o| (*o).to_owned()).collect();
     let settings = Settings::load(&state.data_dir)?;
     if matches!(settings.profile, Profile::Local) && local.is_none() {
         return Err(Error::PreviewUnavailable(
@@ -125,9 +128,10 @@ async fn start(state: &AppState, local: Option<&LocalEndpoints>) -> Result<AppPr
         backend.s3.clone(),
         PreviewConfig {
             bind_port: 0,
-            allowed_origins,
-            player: None,
+            frame_ancestors,
+            player: Some(PlayerFiles::embedded()),
             links,
+            ..PreviewConfig::default()
         },
     )
     .await

@@ -57,6 +57,8 @@ pub struct PreviewConfig {
     /// Origins (e.g. the app's `tauri://localhost`) allowed to read responses cross-origin. Empty:
     /// no CORS headers at all.
     pub allowed_origins: Vec<String>,
+    /// Origins allowed to show the player page in a frame (the app's own pages). Empty: none.
+    pub frame_ancestors: Vec<String>,
     /// The player page's files, served at `/player/`; None: the service serves media only.
     pub player: Option<PlayerFiles>,
     /// How "copy signed URL" links are signed.
@@ -98,6 +100,7 @@ impl PreviewService {
             s3,
             tokens: TokenStore::default(),
             allowed_origins: config.allowed_origins,
+            frame_ancestors: config.frame_ancestors,
             player: config.player,
             links: config.links,
         });
@@ -212,6 +215,7 @@ pub(super) struct State {
     pub(super) s3: aws_sdk_s3::Client,
     pub(super) tokens: TokenStore,
     allowed_origins: Vec<String>,
+    frame_ancestors: Vec<String>,
     player: Option<PlayerFiles>,
     pub(super) links: LinkSigning,
 }
@@ -285,7 +289,7 @@ async fn get(state: &State, req: &http::request::Parts) -> Response<Body> {
         return redirect("/player/");
     }
     if let Some(rest) = path.strip_prefix("player/") {
-        return player::serve(state.player.as_ref(), rest);
+        return player::serve(state.player.as_ref(), rest, &state.frame_ancestors);
     }
     if let Some(rest) = path.strip_prefix("_api/") {
         return api::handle(state, rest, req.uri.query()).await;

@@ -224,12 +224,16 @@ export type MediaSummary = {
 	codecs: string,
 };
 
-/**  What the player view needs to play one asset: the service's origin, the asset and its token. */
+/**  The player page for one asset. */
 export type PreviewLink = {
-	/**  `http://127.0.0.1:<port>`, without a trailing slash. */
-	base: string,
+	/**
+	 *  `http://127.0.0.1:<port>/player/#asset=…&token=…` (the token in the fragment never
+	 *  reaches a log or a `Referer`).
+	 */
+	url: string,
 	asset: string,
-	token: string,
+	/**  The source's file name, for the view's title. */
+	source_name: string,
 	/**  When the token stops working (ms since the Unix epoch). */
 	expires_at_ms: number | null,
 };

@@ -16,13 +16,6 @@ use vodstudio::queue::{AssetState, Store};
 
 use crate::output;
 
-/// The player page, built by `npm run build` in ui/ and embedded in release builds. Debug builds
-/// read ui/dist at run time, so a rebuilt page shows without recompiling.
-#[derive(rust_embed::RustEmbed)]
-#[folder = "ui/dist/"]
-#[allow_missing = true]
-struct PlayerAssets;
-
 #[derive(Debug, Parser)]
 pub struct Args {
     /// The asset's id (or a unique prefix of it), as `vodstudio status` shows.
@@ -63,12 +56,12 @@ pub async fn run(args: Args, json: bool, data_dir: PathBuf) -> anyhow::Result<Ex
     let player = match args.player_dir {
         Some(dir) => PlayerFiles::from_dir(dir),
         None => {
-            if PlayerAssets::get("player.html").is_none() {
+            if !PlayerFiles::embedded_is_built() {
                 tracing::warn!(
                     "the player page is not built into this binary: run `npm run build` in ui/"
                 );
             }
-            PlayerFiles::new(|path| PlayerAssets::get(path).map(|f| f.data))
+            PlayerFiles::embedded()
         }
     };
     let for_links = settings.clone();

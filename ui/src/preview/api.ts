@@ -24,35 +24,17 @@ export interface Outputs {
   source: { name: string; url: string } | null;
 }
 
-/** One asset's preview on a preview service: what `#asset=ID&token=T` names on the service's
- * own player page, or what the app's `open_preview` returns. */
+/** What the page's URL fragment names: `#asset=ID&token=T`. */
 export interface PreviewLink {
   asset: string;
   token: string;
-  /** The service's origin (`http://127.0.0.1:PORT`) when the page is served elsewhere (the app);
-   * "" when the page comes from the service itself. */
-  base: string;
 }
 
 export function parseLink(hash: string): PreviewLink | null {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   const asset = params.get("asset");
   const token = params.get("token");
-  return asset && token ? { asset, token, base: "" } : null;
-}
-
-/** The service answers with paths on its own origin (`/ID/TOKEN/hls/x.m3u8`); a page served
- * elsewhere must prefix them with the service's origin. */
-export function resolveOutputs(o: Outputs, base: string): Outputs {
-  if (!base) return o;
-  const abs = (u: string): string => (u.startsWith("/") ? base + u : u);
-  return {
-    ...o,
-    files: o.files.map((f) => ({ ...f, url: abs(f.url) })),
-    manifests: o.manifests.map((m) => ({ ...m, url: abs(m.url) })),
-    sprite_track: o.sprite_track ? abs(o.sprite_track) : null,
-    source: o.source ? { ...o.source, url: abs(o.source.url) } : null,
-  };
+  return asset && token ? { asset, token } : null;
 }
 
 /** Raised for a refused or expired link, so the page can say so instead of a generic failure. */
@@ -63,7 +45,7 @@ export class LinkExpiredError extends Error {
 }
 
 function apiBase(link: PreviewLink): string {
-  return `${link.base}/_api/${encodeURIComponent(link.asset)}/${link.token}`;
+  return `/_api/${encodeURIComponent(link.asset)}/${link.token}`;
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -73,8 +55,8 @@ async function getJson<T>(url: string): Promise<T> {
   return (await resp.json()) as T;
 }
 
-export async function fetchOutputs(link: PreviewLink): Promise<Outputs> {
-  return resolveOutputs(await getJson<Outputs>(`${apiBase(link)}/outputs`), link.base);
+export function fetchOutputs(link: PreviewLink): Promise<Outputs> {
+  return getJson<Outputs>(`${apiBase(link)}/outputs`);
 }
 
 /** A short-lived signed URL of one output (S3 presigned or CloudFront signed). */

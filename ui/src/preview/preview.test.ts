@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseLink } from "./api";
 import { cannotPlay, detectEngine, explainPlayerError, missingCodec, REQUIRED_TYPES } from "./messages";
-import { resolveOutputs, type Outputs } from "./api";
 import { groupOutputs, kindOf } from "./outputs";
 import { formatBitrate, toRenditions, type VariantLike } from "./renditions";
 import { syncAction } from "./sync";
@@ -76,7 +75,7 @@ describe("outputs", () => {
 
 describe("link and errors", () => {
   it("reads the asset and token from the fragment", () => {
-    expect(parseLink("#asset=abc123&token=T-_x")).toEqual({ asset: "abc123", token: "T-_x", base: "" });
+    expect(parseLink("#asset=abc123&token=T-_x")).toEqual({ asset: "abc123", token: "T-_x" });
     expect(parseLink("#asset=abc")).toBeNull();
   });
   it("says an expired link plainly", () => {
@@ -103,28 +102,6 @@ describe("playback engine", () => {
     expect(cannotPlay(gst)).toMatch(/gstreamer1\.0-libav/);
     expect(explainPlayerError({ code: 4032 }, gst)).toMatch(/gstreamer1\.0-plugins-bad.*4032/);
     expect(explainPlayerError({ code: 3016 }, detectEngine(chromium))).toMatch(/cannot decode/);
-  });
-});
-
-describe("outputs from another origin", () => {
-  const outputs: Outputs = {
-    asset: "a1",
-    expires_at_ms: 0,
-    files: [{ path: "hls/x.m3u8", size_bytes: 1, url: "/a1/T/hls/x.m3u8" }],
-    manifests: [{ format: "hls", path: "hls/x.m3u8", url: "/a1/T/hls/x.m3u8" }],
-    sprite_track: "/a1/T/preview/sprite.vtt",
-    metadata: null,
-    source: { name: "x.mov", url: "/_source/a1/T" },
-  };
-  it("prefixes every service path with the service origin in the app", () => {
-    const r = resolveOutputs(outputs, "http://127.0.0.1:4100");
-    expect(r.files[0]?.url).toBe("http://127.0.0.1:4100/a1/T/hls/x.m3u8");
-    expect(r.manifests[0]?.url).toBe("http://127.0.0.1:4100/a1/T/hls/x.m3u8");
-    expect(r.sprite_track).toBe("http://127.0.0.1:4100/a1/T/preview/sprite.vtt");
-    expect(r.source?.url).toBe("http://127.0.0.1:4100/_source/a1/T");
-  });
-  it("leaves them alone on the service's own page", () => {
-    expect(resolveOutputs(outputs, "")).toBe(outputs);
   });
 });
 
