@@ -190,7 +190,7 @@ mod tests {
             serve(Some(&unbuilt), "", &[]).status(),
             StatusCode::SERVICE_UNAVAILABLE
         );
-        assert_eq!(serve(None, "").status(), StatusCode::NOT_FOUND);
+        assert_eq!(serve(None, "", &[]).status(), StatusCode::NOT_FOUND);
     }
 
     #[test]
