@@ -56,3 +56,15 @@ if [ -f ui/package-lock.json ]; then
     (cd ui && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi
+
+# tauri-driver: the WebDriver front for the app's end-to-end test (src-tauri/tests/studio_e2e.rs),
+# in front of WebKitWebDriver (webkit2gtk-driver above). Built from crates.io, pinned.
+TAURI_DRIVER_VERSION=2.1.0
+if ! command -v tauri-driver >/dev/null 2>&1 \
+  || ! cargo install --list | grep -q "^tauri-driver v$TAURI_DRIVER_VERSION:"; then
+  say "installing tauri-driver $TAURI_DRIVER_VERSION (cargo install, about 2 minutes)"
+  # Its own target dir, removed after: the workspace's stays free of it.
+  tmp_target=$(mktemp -d)
+  CARGO_TARGET_DIR="$tmp_target" cargo install --quiet --locked tauri-driver --version "$TAURI_DRIVER_VERSION"
+  rm -rf "$tmp_target"
+fi
