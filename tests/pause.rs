@@ -434,6 +434,45 @@ fn noise_clip(dir: &Path, secs: u32) -> PathBuf {
     p
 }
 
+/// Queues `src` in `data` with uploads capped at two parts a second, `concurrency` in flight (so
+/// a pause lands with parts still to send); returns the asset id.
+fn queue_capped(data: &Path, src: &Path, concurrency: u64) -> String {
+    run_ok(cli(data).args([
+        "settings",
+        "set",
+        &format!("bandwidth-limit={}", 2 * PART),
+        &format!("upload-concurrency={concurrency}"),
+    ]));
+    run_ok(cli(data).arg("add").arg(src));
+    status(data)[0]["id"].as_str().unwrap().to_owned()
+}
+
+/// A runner in this process over `data`'s queue and local backend (whose clients come too).
+async fn in_process_runner(data: &Path) -> (LocalHost, Backend, Store, Runner) {
+    let (host, b, settings) = backend(data).await;
+    let store = Store::open_in(data).unwrap();
+    let runner = Runner::new(store.clone(), b.clone(), settings, data, Arc::new(Silent));
+    (host, b, store, runner)
+}
+
+/// Waits until the asset's upload has at least `n` confirmed parts; returns its record.
+async fn wait_for_parts(store: &Store, id: &str, n: usize) -> vodstudio::queue::UploadRecord {
+    let started = Instant::now();
+    loop {
+        let asset = store.asset(id).unwrap().unwrap();
+        if let Some(up) = store.unfinished_upload_of(&asset).unwrap() {
+            if store.parts(up.id).unwrap().len() >= n {
+                return up;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the upload never got going"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn pause_mid_upload_stops_it_keeps_the_multipart_upload_and_resume_sends_only_the_rest() {
     let dir = tempdir();
@@ -445,28 +484,9 @@ async fn pause_mid_upload_stops_it_keeps_the_multipart_upload_and_resume_sends_o
         total_parts >= 5,
         "the source must span several parts ({size} bytes)"
     );
-    // Two parts a second, at most two in flight: the pause lands with parts still to send.
     let concurrency = 2u64;
-    run_ok(cli(&data).args([
-        "settings",
-        "set",
-        &format!("bandwidth-limit={}", 2 * PART),
-        &format!("upload-concurrency={concurrency}"),
-    ]));
-    run_ok(cli(&data).arg("add").arg(&src));
-    let id = status(&data)[0]["id"].as_str().unwrap().to_owned();
-
-    let (host, b, settings) = backend(&data).await;
-    let store = Store::open_in(&data).unwrap();
-    let runner = Runner::new(
-        store.clone(),
-        Backend::connect(&settings, Some(&host.endpoints))
-            .await
-            .unwrap(),
-        settings.clone(),
-        &data,
-        Arc::new(Silent),
-    );
+    let id = queue_capped(&data, &src, concurrency);
+    let (host, b, store, runner) = in_process_runner(&data).await;
     let opts = RunOptions {
         only: None,
         exit_when_idle: true,
@@ -478,20 +498,7 @@ async fn pause_mid_upload_stops_it_keeps_the_multipart_upload_and_resume_sends_o
     });
 
     // Two parts confirmed, more to go: pause it (from another process, as a user would).
-    let started = Instant::now();
-    let upload = loop {
-        let asset = store.asset(&id).unwrap().unwrap();
-        if let Some(up) = store.unfinished_upload_of(&asset).unwrap() {
-            if store.parts(up.id).unwrap().len() >= 2 {
-                break up;
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the upload never got going"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let upload = wait_for_parts(&store, &id, 2).await;
     let out = cli_out(&data, &["pause", &id[..6]]).await;
     assert!(
         out.status.success(),
@@ -620,6 +627,68 @@ async fn pause_mid_upload_stops_it_keeps_the_multipart_upload_and_resume_sends_o
     assert!(
         bytes.as_ref() == std::fs::read(&src).unwrap().as_slice(),
         "the object differs from the file"
+    );
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn canceling_a_paused_upload_aborts_its_multipart_upload() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let src = noise_clip(dir.path(), 4);
+    assert!(std::fs::metadata(&src).unwrap().len() > 3 * PART);
+    let id = queue_capped(&data, &src, 2);
+    let (host, b, store, runner) = in_process_runner(&data).await;
+    let run = tokio::spawn(async move {
+        runner
+            .run(
+                RunOptions {
+                    only: None,
+                    exit_when_idle: true,
+                },
+                CancellationToken::new(),
+            )
+            .await
+    });
+    let upload = wait_for_parts(&store, &id, 1).await;
+    let out = cli_out(&data, &["pause", &id]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("the paused upload did not stop")
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary.paused, 1, "{summary:?}");
+    let s3_id = store
+        .upload(upload.id)
+        .unwrap()
+        .unwrap()
+        .s3_upload_id
+        .unwrap();
+    assert!(multipart_uploads(&b).await.contains_key(&s3_id));
+
+    // No runner drives a paused asset: `cancel` itself removes the partial upload from S3.
+    let out = cli_out(&data, &["cancel", &id]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        store.asset(&id).unwrap().unwrap().state,
+        AssetState::Canceled
+    );
+    assert_eq!(
+        store.upload(upload.id).unwrap().unwrap().state,
+        UploadState::Canceled
+    );
+    assert!(
+        !multipart_uploads(&b).await.contains_key(&s3_id),
+        "the paused multipart upload was aborted"
     );
     host.shutdown().await;
 }
