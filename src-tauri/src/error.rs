@@ -7,7 +7,9 @@ use vodstudio::jobs::PipelineError;
 use vodstudio::local::LocalHostError;
 use vodstudio::media::MediaError;
 use vodstudio::presets::PresetError;
-use vodstudio::queue::{AssetLookupError, AssetState, PauseError, RemoveError, RunLockError, StoreError};
+use vodstudio::queue::{
+    AssetLookupError, AssetState, PauseError, RemoveError, RunLockError, StoreError,
+};
 
 /// A command failed. Each variant keeps the core's typed error; [`Error::kind`] is the stable,
 /// machine-readable name the UI matches on.

@@ -195,7 +195,8 @@ impl AssetRecord {
 fn finish(row: (AssetRecord, String, Option<String>)) -> Result<AssetRecord, StoreError> {
     let (mut rec, state, paused_from) = row;
     let parse = |s: &str| {
-        AssetState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown asset state {s:?}")))
+        AssetState::parse(s)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown asset state {s:?}")))
     };
     rec.state = parse(&state)?;
     rec.paused_from = paused_from.as_deref().map(parse).transpose()?;
@@ -243,10 +244,16 @@ pub enum PauseError {
     /// The MediaConvert job exists: MediaConvert has no pause, only cancel.
     #[error("{id} is {state}: its MediaConvert job has already been submitted, and MediaConvert jobs cannot be paused; cancel it instead (`vodstudio cancel {id}`) and retry it later to transcode it again")]
     NotPausable { id: String, state: AssetState },
-    #[error("{id} is {state}: a finished asset cannot be paused (retry it to send it through again)")]
+    #[error(
+        "{id} is {state}: a finished asset cannot be paused (retry it to send it through again)"
+    )]
     Finished { id: String, state: AssetState },
     #[error("{id} is {state}, not paused: {hint}")]
-    NotPaused { id: String, state: AssetState, hint: &'static str },
+    NotPaused {
+        id: String,
+        state: AssetState,
+        hint: &'static str,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -422,7 +429,8 @@ impl Store {
         values: &[&dyn rusqlite::ToSql],
     ) -> Result<bool, StoreError> {
         let from = placeholders(from);
-        let guard = format!("(state IN ({from}) OR (state = 'paused' AND paused_from IN ({from})))");
+        let guard =
+            format!("(state IN ({from}) OR (state = 'paused' AND paused_from IN ({from})))");
         self.update_asset_where(id, &guard, set, values)
     }
 
@@ -455,7 +463,10 @@ impl Store {
         self.update_asset_if_or_paused(
             id,
             &[AssetState::Added],
-            &format!("{}, probe_json = ?1, thumbnail_path = ?2", advance_to(AssetState::Probed)),
+            &format!(
+                "{}, probe_json = ?1, thumbnail_path = ?2",
+                advance_to(AssetState::Probed)
+            ),
             &[&probe_json, &thumbnail_path],
         )
     }
@@ -507,7 +518,10 @@ impl Store {
         self.update_asset_if_or_paused(
             id,
             &[AssetState::Uploading],
-            &format!("{}, upload_id = ?1, bytes_done = bytes_total", advance_to(AssetState::Uploaded)),
+            &format!(
+                "{}, upload_id = ?1, bytes_done = bytes_total",
+                advance_to(AssetState::Uploaded)
+            ),
             &[&upload_id],
         )
     }
@@ -600,7 +614,10 @@ impl Store {
 
     /// The unfinished upload of an asset's source to its input key, if one is under way or
     /// paused (the asset links its upload record only once the upload is complete).
-    pub fn unfinished_upload_of(&self, asset: &AssetRecord) -> Result<Option<super::UploadRecord>, StoreError> {
+    pub fn unfinished_upload_of(
+        &self,
+        asset: &AssetRecord,
+    ) -> Result<Option<super::UploadRecord>, StoreError> {
         let (Some(bucket), Some(key)) = (&asset.input_bucket, &asset.input_key) else {
             return Ok(None);
         };
@@ -613,7 +630,9 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        id.map(|id| self.upload(id)).transpose().map(Option::flatten)
+        id.map(|id| self.upload(id))
+            .transpose()
+            .map(Option::flatten)
     }
 
     /// Pauses an asset whose MediaConvert job does not exist yet (`added`, `probed`, `uploading`,
@@ -629,12 +648,20 @@ impl Store {
             ),
             params![id, now_ms()],
         ).map_err(StoreError::from)?;
-        let rec = self.asset(id)?.ok_or_else(|| PauseError::NotFound(id.to_owned()))?;
+        let rec = self
+            .asset(id)?
+            .ok_or_else(|| PauseError::NotFound(id.to_owned()))?;
         match rec.state {
             _ if n == 1 => Ok(rec),
             AssetState::Paused => Ok(rec),
-            s if s.is_terminal() => Err(PauseError::Finished { id: rec.id, state: s }),
-            s => Err(PauseError::NotPausable { id: rec.id, state: s }),
+            s if s.is_terminal() => Err(PauseError::Finished {
+                id: rec.id,
+                state: s,
+            }),
+            s => Err(PauseError::NotPausable {
+                id: rec.id,
+                state: s,
+            }),
         }
     }
 
@@ -646,7 +673,9 @@ impl Store {
              WHERE id = ?1 AND state = 'paused'",
             params![id, now_ms()],
         ).map_err(StoreError::from)?;
-        let rec = self.asset(id)?.ok_or_else(|| PauseError::NotFound(id.to_owned()))?;
+        let rec = self
+            .asset(id)?
+            .ok_or_else(|| PauseError::NotFound(id.to_owned()))?;
         if n == 1 {
             return Ok(rec);
         }
@@ -657,7 +686,11 @@ impl Store {
         } else {
             "it is already in the queue"
         };
-        Err(PauseError::NotPaused { id: rec.id, state: rec.state, hint })
+        Err(PauseError::NotPaused {
+            id: rec.id,
+            state: rec.state,
+            hint,
+        })
     }
 
     /// Why an unfinished asset is waiting (None: it is not). A paused asset waits for nothing.
@@ -806,24 +839,44 @@ mod tests {
         let store = Store::open_in(dir.path()).unwrap();
         let (a, _) = store.add_asset(&new_asset("/v/a.mov")).unwrap();
         let p = store.pause_asset(&a.id).unwrap();
-        assert_eq!((p.state, p.paused_from), (AssetState::Paused, Some(AssetState::Added)));
+        assert_eq!(
+            (p.state, p.paused_from),
+            (AssetState::Paused, Some(AssetState::Added))
+        );
         // Pausing twice is a no-op; a paused file is still in flight for `add`.
-        assert_eq!(store.pause_asset(&a.id).unwrap().paused_from, Some(AssetState::Added));
+        assert_eq!(
+            store.pause_asset(&a.id).unwrap().paused_from,
+            Some(AssetState::Added)
+        );
         assert_eq!(store.add_asset(&new_asset("/v/a.mov")).unwrap().0.id, a.id);
         // A probe that finishes after the pause is kept: resume does not probe again.
         assert!(store.set_asset_probed(&a.id, "{}", None).unwrap());
         let p = store.asset(&a.id).unwrap().unwrap();
-        assert_eq!((p.state, p.paused_from), (AssetState::Paused, Some(AssetState::Probed)));
-        assert!(!store.set_asset_uploading(&a.id, 1000).unwrap(), "a paused asset does not upload");
+        assert_eq!(
+            (p.state, p.paused_from),
+            (AssetState::Paused, Some(AssetState::Probed))
+        );
+        assert!(
+            !store.set_asset_uploading(&a.id, 1000).unwrap(),
+            "a paused asset does not upload"
+        );
         assert!(!store.set_asset_waiting(&a.id, Some("offline")).unwrap());
         let r = store.resume_asset(&a.id).unwrap();
         assert_eq!((r.state, r.paused_from), (AssetState::Probed, None));
         assert_eq!(store.resume_asset(&a.id).unwrap_err().kind(), "not_paused");
 
         assert!(store.set_asset_uploading(&a.id, 1000).unwrap());
-        assert_eq!(store.pause_asset(&a.id).unwrap().paused_from, Some(AssetState::Uploading));
-        assert!(!store.set_asset_upload_progress(&a.id, None, 10, 1000).unwrap());
-        assert_eq!(store.resume_asset(&a.id).unwrap().state, AssetState::Uploading);
+        assert_eq!(
+            store.pause_asset(&a.id).unwrap().paused_from,
+            Some(AssetState::Uploading)
+        );
+        assert!(!store
+            .set_asset_upload_progress(&a.id, None, 10, 1000)
+            .unwrap());
+        assert_eq!(
+            store.resume_asset(&a.id).unwrap().state,
+            AssetState::Uploading
+        );
 
         let up = store
             .insert_upload(&crate::queue::NewUpload {
@@ -848,8 +901,14 @@ mod tests {
         assert_eq!(err.kind(), "not_pausable", "{err}");
         assert!(err.to_string().contains("cancel"), "{err}");
         store.set_asset_canceled(&a.id).unwrap();
-        assert_eq!(store.pause_asset(&a.id).unwrap_err().kind(), "asset_finished");
-        assert_eq!(store.pause_asset("nope").unwrap_err().kind(), "asset_not_found");
+        assert_eq!(
+            store.pause_asset(&a.id).unwrap_err().kind(),
+            "asset_finished"
+        );
+        assert_eq!(
+            store.pause_asset("nope").unwrap_err().kind(),
+            "asset_not_found"
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@ use anyhow::Context as _;
 use vodstudio::config::{Backend, Profile, Settings};
 use vodstudio::local::LocalHost;
 use vodstudio::queue::runner::{RunOptions, RunSummary, Runner};
-use vodstudio::queue::{add_paths, AddOutcome, AddResult, AssetRecord, AssetState, DesktopNotifier, PauseError, RunLock, Store};
+use vodstudio::queue::{
+    add_paths, AddOutcome, AddResult, AssetRecord, AssetState, DesktopNotifier, PauseError,
+    RunLock, Store,
+};
 
 use crate::output;
 
@@ -160,7 +163,10 @@ fn finish(summary: RunSummary, json: bool) -> anyhow::Result<ExitCode> {
             summary.failed,
             summary.canceled,
             if summary.paused > 0 {
-                format!(", {} paused (`vodstudio resume ID` continues)", summary.paused)
+                format!(
+                    ", {} paused (`vodstudio resume ID` continues)",
+                    summary.paused
+                )
             } else {
                 String::new()
             },
@@ -243,7 +249,10 @@ async fn follow(
             .filter(|a| only.as_ref().is_none_or(|o| o.contains(&a.id)))
             .collect();
         // A paused asset waits for the user, not for the other process.
-        if assets.iter().all(|a| a.state.is_terminal() || a.state == AssetState::Paused) {
+        if assets
+            .iter()
+            .all(|a| a.state.is_terminal() || a.state == AssetState::Paused)
+        {
             view.done();
             let count = |s: AssetState| assets.iter().filter(|a| a.state == s).count();
             return Ok(RunSummary {
@@ -454,7 +463,9 @@ pub async fn retry(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resul
 /// message } }` on stdout for scripts.
 fn pause_failed(e: &PauseError, json: bool) -> anyhow::Result<ExitCode> {
     if json {
-        output::print_json(&serde_json::json!({ "error": { "kind": e.kind(), "message": e.to_string() } }))?;
+        output::print_json(
+            &serde_json::json!({ "error": { "kind": e.kind(), "message": e.to_string() } }),
+        )?;
     }
     Ok(output::fail(&e.to_string()))
 }
@@ -465,7 +476,9 @@ pub async fn pause(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resul
     match store.pause_asset(&asset.id) {
         Ok(rec) => {
             if json {
-                output::print_json(&serde_json::json!({ "id": rec.id, "state": rec.state, "paused_from": rec.paused_from }))?;
+                output::print_json(
+                    &serde_json::json!({ "id": rec.id, "state": rec.state, "paused_from": rec.paused_from }),
+                )?;
             } else {
                 println!(
                     "paused {} ({}) in {}; a running queue stops its upload within a second, keeping the parts sent; `vodstudio resume {}` continues",
@@ -489,7 +502,10 @@ pub async fn resume(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resu
             if json {
                 output::print_json(&serde_json::json!({ "id": rec.id, "state": rec.state }))?;
             } else {
-                println!("{} goes back to {}; `vodstudio run` picks it up", rec.id, rec.state);
+                println!(
+                    "{} goes back to {}; `vodstudio run` picks it up",
+                    rec.id, rec.state
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -502,7 +518,9 @@ pub async fn cancel(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resu
     let asset = store.find_asset(&args.id)?;
     // Found before the cancel marks it canceled: the asset links its upload only once complete.
     let unfinished_upload = match asset.state {
-        AssetState::Uploading | AssetState::Paused => store.unfinished_upload_of(&asset)?.map(|u| u.id),
+        AssetState::Uploading | AssetState::Paused => {
+            store.unfinished_upload_of(&asset)?.map(|u| u.id)
+        }
         _ => None,
     };
     if !store.set_asset_canceled(&asset.id)? {
@@ -514,7 +532,10 @@ pub async fn cancel(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resu
     // A running queue notices within a second and cancels the upload or the job itself; with no
     // queue running, do it here.
     let lock = RunLock::try_acquire(&data_dir)?;
-    let upload = asset.upload_id.filter(|_| asset.state == AssetState::Uploading).or(unfinished_upload);
+    let upload = asset
+        .upload_id
+        .filter(|_| asset.state == AssetState::Uploading)
+        .or(unfinished_upload);
     if lock.is_some() && (asset.job_id.is_some() || upload.is_some()) {
         let settings = Settings::load(&data_dir)?;
         let (backend, local) = connect(&settings, &data_dir).await?;
