@@ -511,13 +511,19 @@ impl Runner {
             SubmitMode::WatchFolder => {
                 // Jobs created before the upload finished cannot be for it (a minute of slack for
                 // clock skew between this machine and the service).
-                let since_s = asset.updated_at_ms / 1000 - 60;
+                // When the source arrived: its upload's completion, not the asset's last update,
+                // which a pause and resume (or a wait) move on past the job's creation.
+                let uploaded_at_ms = asset
+                    .upload_id
+                    .and_then(|u| self.store.upload(u).ok().flatten())
+                    .map_or(asset.updated_at_ms, |u| u.updated_at_ms);
+                let since_s = uploaded_at_ms / 1000 - 60;
                 match jobs::find_job_by_input(&self.backend.mediaconvert, &input_url, since_s, 5).await? {
                     Some(job) => {
                         self.store.set_asset_submitted(&asset.id, &job.id)?;
                         Ok(())
                     }
-                    None if super::store::now_ms() - asset.updated_at_ms > WATCH_FOLDER_JOB_TIMEOUT.as_millis() as i64 => {
+                    None if super::store::now_ms() - uploaded_at_ms > WATCH_FOLDER_JOB_TIMEOUT.as_millis() as i64 => {
                         Err(StepError::Failed(PipelineError::new(
                             FailureKind::NotFound,
                             format!(
