@@ -193,6 +193,11 @@ impl Runner {
         let watcher = self.watch_for_cancel(id, cancel.clone(), pause.clone());
         let mut wait = Duration::from_millis(500);
         loop {
+            if pause.is_cancelled() {
+                // Paused (or the run stops). Even if resumed since, end here: the run loop starts
+                // a fresh drive, whose tokens have not fired.
+                break;
+            }
             let asset = match self.store.asset(id) {
                 Ok(Some(a)) if !a.state.is_terminal() => a,
                 _ => break,
