@@ -20,6 +20,8 @@ fn main() {
         "list_assets",
         "retry_asset",
         "cancel_asset",
+        "pause_asset",
+        "resume_asset",
         "remove_asset",
         "queue_status",
         "get_settings",

@@ -7,7 +7,9 @@ use vodstudio::jobs::PipelineError;
 use vodstudio::local::LocalHostError;
 use vodstudio::media::MediaError;
 use vodstudio::presets::PresetError;
-use vodstudio::queue::{AssetLookupError, AssetState, RemoveError, RunLockError, StoreError};
+use vodstudio::queue::{
+    AssetLookupError, AssetState, PauseError, RemoveError, RunLockError, StoreError,
+};
 
 /// A command failed. Each variant keeps the core's typed error; [`Error::kind`] is the stable,
 /// machine-readable name the UI matches on.
@@ -26,6 +28,10 @@ pub enum Error {
     Lookup(#[from] AssetLookupError),
     #[error(transparent)]
     Remove(#[from] RemoveError),
+    /// Pause or resume refused (`not_pausable` once the job is submitted, `asset_finished`,
+    /// `not_paused`).
+    #[error(transparent)]
+    Pause(#[from] PauseError),
     /// The asset is not in a state the action applies to.
     #[error("{id} is {state}: {hint}")]
     WrongState { id: String, state: AssetState, hint: &'static str },
@@ -58,6 +64,7 @@ impl Error {
             Error::Lookup(AssetLookupError::Store(err)) => err.kind(),
             Error::Lookup(_) => "asset_not_found",
             Error::Remove(err) => err.kind(),
+            Error::Pause(err) => err.kind(),
             Error::WrongState { .. } => "wrong_state",
             Error::Settings(err) => err.kind(),
             Error::Preset(err) => err.kind(),

@@ -38,6 +38,8 @@ pub fn bindings_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             queue_commands::list_assets,
             queue_commands::retry_asset,
             queue_commands::cancel_asset,
+            queue_commands::pause_asset,
+            queue_commands::resume_asset,
             queue_commands::remove_asset,
             queue_commands::queue_status,
             settings_commands::get_settings,

@@ -82,6 +82,7 @@ pub enum AssetFilter {
     Complete,
     Failed,
     Canceled,
+    Paused,
 }
 
 impl AssetFilter {
@@ -92,6 +93,7 @@ impl AssetFilter {
             AssetFilter::Complete => state == AssetState::Complete,
             AssetFilter::Failed => state == AssetState::Failed,
             AssetFilter::Canceled => state == AssetState::Canceled,
+            AssetFilter::Paused => state == AssetState::Paused,
         }
     }
 }

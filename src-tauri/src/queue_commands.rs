@@ -1,4 +1,4 @@
-//! Commands over the queue: add files and folders, list, retry, cancel, remove. Each parses its
+//! Commands over the queue: add files and folders, list, retry, cancel, pause, resume, remove. Each parses its
 //! arguments, calls one core function and maps the error; the running session (runner or the
 //! other process's) notices every change in the database.
 
@@ -59,6 +59,26 @@ pub fn cancel_asset(state: State<'_, AppState>, id: String) -> Result<()> {
     } else {
         Err(Error::WrongState { id: asset.id, state: asset.state, hint: "it has already finished" })
     }
+}
+
+/// Pauses an asset whose transcode job is not submitted yet: the runner stops its upload within
+/// a second, keeping the parts sent. Once the job is submitted it fails with `not_pausable`
+/// (MediaConvert jobs cannot be paused: cancel instead).
+#[tauri::command]
+#[specta::specta]
+pub fn pause_asset(state: State<'_, AppState>, id: String) -> Result<()> {
+    let asset = state.store.find_asset(&id)?;
+    state.store.pause_asset(&asset.id)?;
+    Ok(())
+}
+
+/// Resumes a paused asset; returns the state it goes back to (an upload continues from the
+/// parts already sent).
+#[tauri::command]
+#[specta::specta]
+pub fn resume_asset(state: State<'_, AppState>, id: String) -> Result<AssetState> {
+    let asset = state.store.find_asset(&id)?;
+    Ok(state.store.resume_asset(&asset.id)?.state)
 }
 
 /// Forgets a complete, failed or canceled asset and its poster (outputs stay where they are).

@@ -244,6 +244,85 @@ fn the_cli_and_the_app_share_the_queue() {
 }
 
 #[test]
+fn pause_and_resume_cross_ipc_with_their_kinds() {
+    let data = tempfile::tempdir().unwrap();
+    // Assets written through the store the CLI uses: one waiting to upload, one whose job has
+    // been submitted.
+    let store = vodstudio::queue::Store::open_in(data.path()).unwrap();
+    let new = |path: &str| vodstudio::queue::NewAsset {
+        source_path: path.into(),
+        source_name: "trip.mov".into(),
+        size_bytes: 1000,
+        mtime_ns: 1,
+        preset: "web-ladder".into(),
+    };
+    let (queued, _) = store.add_asset(&new("/videos/trip.mov")).unwrap();
+    assert!(store.set_asset_probed(&queued.id, "{}", None).unwrap());
+    let (sent, _) = store.add_asset(&new("/videos/sent.mov")).unwrap();
+    let up = store
+        .insert_upload(&vodstudio::queue::NewUpload {
+            endpoint: "http://127.0.0.1:1".into(),
+            bucket: "vodstudio-watch".into(),
+            key: format!("inputs/{}/sent.mov", sent.id),
+            file_path: "/videos/sent.mov".into(),
+            file_size_bytes: 1000,
+            file_mtime_ns: 1,
+            file_fingerprint: "fp".into(),
+            part_size_bytes: 8 << 20,
+            checksum_algorithm: "CRC32C".into(),
+        })
+        .unwrap();
+    store.set_asset_probed(&sent.id, "{}", None).unwrap();
+    store.set_asset_uploading(&sent.id, 1000).unwrap();
+    store.set_asset_uploaded(&sent.id, up.id).unwrap();
+    store.set_asset_submitted(&sent.id, "job-1").unwrap();
+
+    let app = app_in(data.path());
+    let window = main_window(&app);
+    // A prefix of the id is enough, as for the other commands.
+    assert_eq!(
+        invoke(&window, "pause_asset", json!({ "id": &queued.id[..6] })).unwrap(),
+        Value::Null
+    );
+    let paused = invoke(&window, "list_assets", json!({ "filter": "paused" })).unwrap();
+    assert_eq!(paused.as_array().unwrap().len(), 1);
+    assert_eq!(paused[0]["asset"]["id"], queued.id.as_str());
+    assert_eq!(paused[0]["asset"]["state"], "paused");
+    assert_eq!(paused[0]["asset"]["paused_from"], "probed");
+    assert_eq!(
+        store.asset(&queued.id).unwrap().unwrap().state,
+        vodstudio::queue::AssetState::Paused,
+        "the CLI's view of the queue sees the pause"
+    );
+
+    let err = invoke(&window, "pause_asset", json!({ "id": sent.id })).unwrap_err();
+    assert_eq!(err["kind"], "not_pausable", "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("cancel"),
+        "says what to do instead: {err}"
+    );
+    let err = invoke(&window, "resume_asset", json!({ "id": sent.id })).unwrap_err();
+    assert_eq!(err["kind"], "not_paused", "{err}");
+
+    assert_eq!(
+        invoke(&window, "resume_asset", json!({ "id": queued.id })).unwrap(),
+        "probed"
+    );
+    assert!(
+        invoke(&window, "list_assets", json!({ "filter": "paused" }))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    invoke(&window, "cancel_asset", json!({ "id": queued.id })).unwrap();
+    let err = invoke(&window, "pause_asset", json!({ "id": queued.id })).unwrap_err();
+    assert_eq!(err["kind"], "asset_finished", "{err}");
+    let err = invoke(&window, "pause_asset", json!({ "id": "zzzzzzzz" })).unwrap_err();
+    assert_eq!(err["kind"], "asset_not_found", "{err}");
+}
+
+#[test]
 fn settings_round_trip_and_invalid_ones_keep_their_kind() {
     let data = tempfile::tempdir().unwrap();
     let app = app_in(data.path());
@@ -277,6 +356,8 @@ fn new_commands_are_granted_to_main_only() {
         "store_credentials",
         "remove_asset",
         "open_preview",
+        "pause_asset",
+        "resume_asset",
     ] {
         let err = invoke(&other, cmd, json!({})).unwrap_err();
         assert!(

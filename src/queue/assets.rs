@@ -24,10 +24,13 @@ pub enum AssetState {
     Complete,
     Failed,
     Canceled,
+    /// Held by the user before its MediaConvert job exists; `resume` returns it to
+    /// [`AssetRecord::paused_from`]. Still in flight (not terminal), but no runner touches it.
+    Paused,
 }
 
 impl AssetState {
-    pub const ALL: [AssetState; 9] = [
+    pub const ALL: [AssetState; 10] = [
         AssetState::Added,
         AssetState::Probed,
         AssetState::Uploading,
@@ -37,6 +40,16 @@ impl AssetState {
         AssetState::Complete,
         AssetState::Failed,
         AssetState::Canceled,
+        AssetState::Paused,
+    ];
+
+    /// The states `pause` applies to: everything before the MediaConvert job is submitted (a
+    /// job, once created, cannot be paused).
+    pub const PAUSABLE: [AssetState; 4] = [
+        AssetState::Added,
+        AssetState::Probed,
+        AssetState::Uploading,
+        AssetState::Uploaded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +63,7 @@ impl AssetState {
             AssetState::Complete => "complete",
             AssetState::Failed => "failed",
             AssetState::Canceled => "canceled",
+            AssetState::Paused => "paused",
         }
     }
 
@@ -63,6 +77,11 @@ impl AssetState {
             self,
             AssetState::Complete | AssetState::Failed | AssetState::Canceled
         )
+    }
+
+    /// `pause` applies (see [`AssetState::PAUSABLE`]).
+    pub fn is_pausable(self) -> bool {
+        Self::PAUSABLE.contains(&self)
     }
 }
 
@@ -119,14 +138,16 @@ pub struct AssetRecord {
     pub failed_stage: Option<String>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// The state a paused asset was paused in, and resumes to; `None` unless paused.
+    pub paused_from: Option<AssetState>,
 }
 
 const COLUMNS: &str = "id, source_path, source_name, size_bytes, mtime_ns, preset, state, probe_json, \
     thumbnail_path, plan_json, input_bucket, input_key, upload_id, bytes_done, bytes_total, job_attempt, \
     job_id, job_status, job_phase, job_percent, outputs_json, waiting, error_kind, error_message, \
-    failed_stage, created_at_ms, updated_at_ms, captions_json";
+    failed_stage, created_at_ms, updated_at_ms, captions_json, paused_from";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<(AssetRecord, String)> {
+fn from_row(row: &Row<'_>) -> rusqlite::Result<(AssetRecord, String, Option<String>)> {
     Ok((
         AssetRecord {
             id: row.get(0)?,
@@ -157,8 +178,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<(AssetRecord, String)> {
             created_at_ms: row.get(25)?,
             updated_at_ms: row.get(26)?,
             captions_json: row.get(27)?,
+            paused_from: None,
         },
         row.get(6)?,
+        row.get(28)?,
     ))
 }
 
@@ -169,10 +192,14 @@ impl AssetRecord {
     }
 }
 
-fn finish(pair: (AssetRecord, String)) -> Result<AssetRecord, StoreError> {
-    let (mut rec, state) = pair;
-    rec.state = AssetState::parse(&state)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown asset state {state:?}")))?;
+fn finish(row: (AssetRecord, String, Option<String>)) -> Result<AssetRecord, StoreError> {
+    let (mut rec, state, paused_from) = row;
+    let parse = |s: &str| {
+        AssetState::parse(s)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown asset state {s:?}")))
+    };
+    rec.state = parse(&state)?;
+    rec.paused_from = paused_from.as_deref().map(parse).transpose()?;
     Ok(rec)
 }
 
@@ -207,6 +234,49 @@ impl RemoveError {
             RemoveError::Store(e) => e.kind(),
         }
     }
+}
+
+/// Why an asset could not be paused or resumed.
+#[derive(Debug, thiserror::Error)]
+pub enum PauseError {
+    #[error("no asset with id {0:?}")]
+    NotFound(String),
+    /// The MediaConvert job exists: MediaConvert has no pause, only cancel.
+    #[error("{id} is {state}: its MediaConvert job has already been submitted, and MediaConvert jobs cannot be paused; cancel it instead (`vodstudio cancel {id}`) and retry it later to transcode it again")]
+    NotPausable { id: String, state: AssetState },
+    #[error(
+        "{id} is {state}: a finished asset cannot be paused (retry it to send it through again)"
+    )]
+    Finished { id: String, state: AssetState },
+    #[error("{id} is {state}, not paused: {hint}")]
+    NotPaused {
+        id: String,
+        state: AssetState,
+        hint: &'static str,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl PauseError {
+    /// A stable name for the failure (for `--json` and the UI).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PauseError::NotFound(_) => "asset_not_found",
+            PauseError::NotPausable { .. } => "not_pausable",
+            PauseError::Finished { .. } => "asset_finished",
+            PauseError::NotPaused { .. } => "not_paused",
+            PauseError::Store(e) => e.kind(),
+        }
+    }
+}
+
+/// `state = …, paused_from = …` moving an asset on to `to`, or, when it was paused in the state
+/// before `to` (the step finished just as the user paused it), keeping it paused but remembering
+/// that the step is done, so resume does not repeat it.
+fn advance_to(to: AssetState) -> String {
+    let to = to.as_str();
+    format!("state = CASE state WHEN 'paused' THEN 'paused' ELSE '{to}' END, paused_from = CASE state WHEN 'paused' THEN '{to}' END")
 }
 
 /// A short random id: lowercase letters and digits, 12 of them (62 bits).
@@ -345,11 +415,36 @@ impl Store {
         set: &str,
         values: &[&dyn rusqlite::ToSql],
     ) -> Result<bool, StoreError> {
+        let guard = format!("state IN ({})", placeholders(from));
+        self.update_asset_where(id, &guard, set, values)
+    }
+
+    /// [`Self::update_asset_if`], also applying to an asset paused in one of `from` (a step that
+    /// was already under way when the user paused it records its result).
+    fn update_asset_if_or_paused(
+        &self,
+        id: &str,
+        from: &[AssetState],
+        set: &str,
+        values: &[&dyn rusqlite::ToSql],
+    ) -> Result<bool, StoreError> {
+        let from = placeholders(from);
+        let guard =
+            format!("(state IN ({from}) OR (state = 'paused' AND paused_from IN ({from})))");
+        self.update_asset_where(id, &guard, set, values)
+    }
+
+    fn update_asset_where(
+        &self,
+        id: &str,
+        guard: &str,
+        set: &str,
+        values: &[&dyn rusqlite::ToSql],
+    ) -> Result<bool, StoreError> {
         let sql = format!(
-            "UPDATE assets SET {set}, updated_at_ms = ?{} WHERE id = ?{} AND state IN ({})",
+            "UPDATE assets SET {set}, updated_at_ms = ?{} WHERE id = ?{} AND {guard}",
             values.len() + 1,
             values.len() + 2,
-            placeholders(from)
         );
         let now = now_ms();
         let mut all: Vec<&dyn rusqlite::ToSql> = values.to_vec();
@@ -365,10 +460,13 @@ impl Store {
         probe_json: &str,
         thumbnail_path: Option<&str>,
     ) -> Result<bool, StoreError> {
-        self.update_asset_if(
+        self.update_asset_if_or_paused(
             id,
             &[AssetState::Added],
-            "state = 'probed', probe_json = ?1, thumbnail_path = ?2",
+            &format!(
+                "{}, probe_json = ?1, thumbnail_path = ?2",
+                advance_to(AssetState::Probed)
+            ),
             &[&probe_json, &thumbnail_path],
         )
     }
@@ -381,7 +479,7 @@ impl Store {
         bucket: &str,
         key: &str,
     ) -> Result<bool, StoreError> {
-        self.update_asset_if(
+        self.update_asset_if_or_paused(
             id,
             &[AssetState::Probed, AssetState::Uploading],
             "plan_json = ?1, input_bucket = ?2, input_key = ?3",
@@ -415,22 +513,27 @@ impl Store {
         )
     }
 
-    /// `uploading → uploaded`.
+    /// `uploading → uploaded` (a paused asset stays paused, to resume as `uploaded`).
     pub fn set_asset_uploaded(&self, id: &str, upload_id: i64) -> Result<bool, StoreError> {
-        self.update_asset_if(
+        self.update_asset_if_or_paused(
             id,
             &[AssetState::Uploading],
-            "state = 'uploaded', upload_id = ?1, bytes_done = bytes_total",
+            &format!(
+                "{}, upload_id = ?1, bytes_done = bytes_total",
+                advance_to(AssetState::Uploaded)
+            ),
             &[&upload_id],
         )
     }
 
-    /// `uploaded → submitted` with the job id MediaConvert gave.
+    /// `uploaded → submitted` with the job id MediaConvert gave. Also from `paused` (paused in
+    /// `uploaded` while CreateJob was on its way): the job exists now and cannot be paused, so
+    /// the asset is submitted, and tracked, whatever the pause asked.
     pub fn set_asset_submitted(&self, id: &str, job_id: &str) -> Result<bool, StoreError> {
-        self.update_asset_if(
+        self.update_asset_if_or_paused(
             id,
             &[AssetState::Uploaded],
-            "state = 'submitted', job_id = ?1, job_status = 'SUBMITTED', job_percent = 0",
+            "state = 'submitted', paused_from = NULL, job_id = ?1, job_status = 'SUBMITTED', job_percent = 0, waiting = NULL",
             &[&job_id],
         )
     }
@@ -482,25 +585,119 @@ impl Store {
         self.update_asset_if(
             id,
             &unfinished,
-            "state = 'failed', failed_stage = ?1, error_kind = ?2, error_message = ?3, waiting = NULL",
+            "state = 'failed', paused_from = NULL, failed_stage = ?1, error_kind = ?2, error_message = ?3, waiting = NULL",
             &[&stage.as_str(), &kind, &message],
         )
     }
 
-    /// Any unfinished state → `canceled`.
+    /// Any unfinished state → `canceled`. A paused asset's unfinished upload is marked canceled
+    /// with it: no runner drives a paused asset, so none would abort that upload; marked
+    /// canceled, the runner's orphan sweep aborts it on S3 (and `vodstudio cancel` at once).
     pub fn set_asset_canceled(&self, id: &str) -> Result<bool, StoreError> {
-        let unfinished: Vec<AssetState> = AssetState::ALL
-            .into_iter()
-            .filter(|s| !s.is_terminal())
-            .collect();
-        self.update_asset_if(id, &unfinished, "state = 'canceled', waiting = NULL", &[])
+        let now = now_ms();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE uploads SET state = 'canceled', error = 'the asset was canceled while paused', updated_at_ms = ?2 \
+             WHERE state IN ('active', 'paused') \
+             AND (bucket, key) = (SELECT input_bucket, input_key FROM assets WHERE id = ?1 AND state = 'paused')",
+            params![id, now],
+        )?;
+        let n = tx.execute(
+            "UPDATE assets SET state = 'canceled', paused_from = NULL, waiting = NULL, updated_at_ms = ?2 \
+             WHERE id = ?1 AND state NOT IN ('complete', 'failed', 'canceled')",
+            params![id, now],
+        )?;
+        tx.commit()?;
+        Ok(n == 1)
     }
 
-    /// Why an unfinished asset is waiting (None: it is not).
+    /// The unfinished upload of an asset's source to its input key, if one is under way or
+    /// paused (the asset links its upload record only once the upload is complete).
+    pub fn unfinished_upload_of(
+        &self,
+        asset: &AssetRecord,
+    ) -> Result<Option<super::UploadRecord>, StoreError> {
+        let (Some(bucket), Some(key)) = (&asset.input_bucket, &asset.input_key) else {
+            return Ok(None);
+        };
+        let id: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT id FROM uploads WHERE bucket = ?1 AND key = ?2 AND state IN ('active', 'paused') \
+                 ORDER BY id DESC LIMIT 1",
+                params![bucket, key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(|id| self.upload(id))
+            .transpose()
+            .map(Option::flatten)
+    }
+
+    /// Pauses an asset whose MediaConvert job does not exist yet (`added`, `probed`, `uploading`,
+    /// `uploaded`), remembering the state to resume to. A running upload stops within a second
+    /// (its confirmed parts stay on S3 and in the store; the multipart upload is not aborted).
+    /// Pausing a paused asset is a no-op.
+    pub fn pause_asset(&self, id: &str) -> Result<AssetRecord, PauseError> {
+        let pausable = placeholders(&AssetState::PAUSABLE);
+        let n = self.conn().execute(
+            &format!(
+                "UPDATE assets SET paused_from = state, state = 'paused', waiting = NULL, updated_at_ms = ?2 \
+                 WHERE id = ?1 AND state IN ({pausable})"
+            ),
+            params![id, now_ms()],
+        ).map_err(StoreError::from)?;
+        let rec = self
+            .asset(id)?
+            .ok_or_else(|| PauseError::NotFound(id.to_owned()))?;
+        match rec.state {
+            _ if n == 1 => Ok(rec),
+            AssetState::Paused => Ok(rec),
+            s if s.is_terminal() => Err(PauseError::Finished {
+                id: rec.id,
+                state: s,
+            }),
+            s => Err(PauseError::NotPausable {
+                id: rec.id,
+                state: s,
+            }),
+        }
+    }
+
+    /// `paused` → the state it was paused in; the runner picks it up from there (an upload
+    /// continues from its confirmed parts).
+    pub fn resume_asset(&self, id: &str) -> Result<AssetRecord, PauseError> {
+        let n = self.conn().execute(
+            "UPDATE assets SET state = paused_from, paused_from = NULL, waiting = NULL, updated_at_ms = ?2 \
+             WHERE id = ?1 AND state = 'paused'",
+            params![id, now_ms()],
+        ).map_err(StoreError::from)?;
+        let rec = self
+            .asset(id)?
+            .ok_or_else(|| PauseError::NotFound(id.to_owned()))?;
+        if n == 1 {
+            return Ok(rec);
+        }
+        let hint = if matches!(rec.state, AssetState::Failed | AssetState::Canceled) {
+            "retry it instead"
+        } else if rec.state.is_terminal() {
+            "it has already finished"
+        } else {
+            "it is already in the queue"
+        };
+        Err(PauseError::NotPaused {
+            id: rec.id,
+            state: rec.state,
+            hint,
+        })
+    }
+
+    /// Why an unfinished asset is waiting (None: it is not). A paused asset waits for nothing.
     pub fn set_asset_waiting(&self, id: &str, why: Option<&str>) -> Result<bool, StoreError> {
         let unfinished: Vec<AssetState> = AssetState::ALL
             .into_iter()
-            .filter(|s| !s.is_terminal())
+            .filter(|s| !s.is_terminal() && *s != AssetState::Paused)
             .collect();
         self.update_asset_if(id, &unfinished, "waiting = ?1", &[&why])
     }
@@ -634,6 +831,84 @@ mod tests {
         assert!(store.asset(&a.id).unwrap().is_none());
         assert!(!poster.exists(), "the poster goes with the asset");
         assert_eq!(store.remove_finished_asset(&a.id).unwrap_err().kind(), "asset_not_found");
+    }
+
+    #[test]
+    fn pause_holds_pausable_states_and_resume_returns_to_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).unwrap();
+        let (a, _) = store.add_asset(&new_asset("/v/a.mov")).unwrap();
+        let p = store.pause_asset(&a.id).unwrap();
+        assert_eq!(
+            (p.state, p.paused_from),
+            (AssetState::Paused, Some(AssetState::Added))
+        );
+        // Pausing twice is a no-op; a paused file is still in flight for `add`.
+        assert_eq!(
+            store.pause_asset(&a.id).unwrap().paused_from,
+            Some(AssetState::Added)
+        );
+        assert_eq!(store.add_asset(&new_asset("/v/a.mov")).unwrap().0.id, a.id);
+        // A probe that finishes after the pause is kept: resume does not probe again.
+        assert!(store.set_asset_probed(&a.id, "{}", None).unwrap());
+        let p = store.asset(&a.id).unwrap().unwrap();
+        assert_eq!(
+            (p.state, p.paused_from),
+            (AssetState::Paused, Some(AssetState::Probed))
+        );
+        assert!(
+            !store.set_asset_uploading(&a.id, 1000).unwrap(),
+            "a paused asset does not upload"
+        );
+        assert!(!store.set_asset_waiting(&a.id, Some("offline")).unwrap());
+        let r = store.resume_asset(&a.id).unwrap();
+        assert_eq!((r.state, r.paused_from), (AssetState::Probed, None));
+        assert_eq!(store.resume_asset(&a.id).unwrap_err().kind(), "not_paused");
+
+        assert!(store.set_asset_uploading(&a.id, 1000).unwrap());
+        assert_eq!(
+            store.pause_asset(&a.id).unwrap().paused_from,
+            Some(AssetState::Uploading)
+        );
+        assert!(!store
+            .set_asset_upload_progress(&a.id, None, 10, 1000)
+            .unwrap());
+        assert_eq!(
+            store.resume_asset(&a.id).unwrap().state,
+            AssetState::Uploading
+        );
+
+        let up = store
+            .insert_upload(&crate::queue::NewUpload {
+                endpoint: "e".into(),
+                bucket: "b".into(),
+                key: "k".into(),
+                file_path: "/v/a.mov".into(),
+                file_size_bytes: 1000,
+                file_mtime_ns: 1,
+                file_fingerprint: "f".into(),
+                part_size_bytes: 8 << 20,
+                checksum_algorithm: "CRC32C".into(),
+            })
+            .unwrap();
+        assert!(store.set_asset_uploaded(&a.id, up.id).unwrap());
+        store.pause_asset(&a.id).unwrap();
+        // CreateJob answered after the pause: the job exists, so the asset is submitted.
+        assert!(store.set_asset_submitted(&a.id, "job-1").unwrap());
+        let s = store.asset(&a.id).unwrap().unwrap();
+        assert_eq!((s.state, s.paused_from), (AssetState::Submitted, None));
+        let err = store.pause_asset(&a.id).unwrap_err();
+        assert_eq!(err.kind(), "not_pausable", "{err}");
+        assert!(err.to_string().contains("cancel"), "{err}");
+        store.set_asset_canceled(&a.id).unwrap();
+        assert_eq!(
+            store.pause_asset(&a.id).unwrap_err().kind(),
+            "asset_finished"
+        );
+        assert_eq!(
+            store.pause_asset("nope").unwrap_err().kind(),
+            "asset_not_found"
+        );
     }
 
     #[test]

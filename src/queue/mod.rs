@@ -13,7 +13,7 @@ mod store;
 mod uploads;
 
 pub use add::{add_paths, collect_files, AddOutcome, AddResult, MEDIA_EXTENSIONS};
-pub use assets::{new_asset_id, AssetLookupError, AssetRecord, AssetState, NewAsset, RemoveError};
+pub use assets::{new_asset_id, AssetLookupError, AssetRecord, AssetState, NewAsset, PauseError, RemoveError};
 pub use lock::{RunLock, RunLockError, RUN_LOCK_FILE};
 pub use signals::{AssetUpload, BackendReach, RunnerSignals};
 pub use notify::DesktopNotifier;

@@ -36,7 +36,7 @@ impl Notifier for Silent {
 
 /// Longest wait between two attempts of a step that could not reach the endpoints.
 const WAIT_MAX: Duration = Duration::from_secs(15);
-/// How often a running step looks for a cancel made by another process.
+/// How often a running step looks for a cancel or a pause made by another process.
 const CANCEL_POLL: Duration = Duration::from_millis(400);
 /// How long a watch-folder upload waits for the bucket's automation to create the job.
 const WATCH_FOLDER_JOB_TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -56,6 +56,8 @@ pub struct RunSummary {
     pub complete: usize,
     pub failed: usize,
     pub canceled: usize,
+    /// Paused by the user (`vodstudio resume ID` continues them).
+    pub paused: usize,
     /// Still unfinished (the run was stopped).
     pub unfinished: usize,
 }
@@ -126,10 +128,13 @@ impl Runner {
         let mut seen: HashSet<String> = HashSet::new();
         loop {
             active.retain(|_, h| !h.is_finished());
+            // Paused assets wait for the user, not for the runner: an idle queue of paused
+            // assets is done.
             let pending: Vec<AssetRecord> = self
                 .store
                 .unfinished_assets()?
                 .into_iter()
+                .filter(|a| a.state != AssetState::Paused)
                 .filter(|a| opts.only.as_ref().is_none_or(|only| only.contains(&a.id)))
                 .collect();
             for asset in &pending {
@@ -171,6 +176,7 @@ impl Runner {
                 Some(AssetState::Complete) => summary.complete += 1,
                 Some(AssetState::Failed) => summary.failed += 1,
                 Some(AssetState::Canceled) => summary.canceled += 1,
+                Some(AssetState::Paused) => summary.paused += 1,
                 Some(_) => summary.unfinished += 1,
                 None => {}
             }
@@ -178,12 +184,20 @@ impl Runner {
         Ok(summary)
     }
 
-    /// One asset, step by step, until it ends or the run stops.
+    /// One asset, step by step, until it ends, is paused, or the run stops.
     async fn drive(&self, id: &str, stop: CancellationToken) {
         let cancel = CancellationToken::new();
-        let watcher = self.watch_for_cancel(id, cancel.clone());
+        // Fires on the user's pause of this asset, and with `stop`: either way a running upload
+        // stops and keeps its confirmed parts (the multipart upload is not aborted).
+        let pause = stop.child_token();
+        let watcher = self.watch_for_cancel(id, cancel.clone(), pause.clone());
         let mut wait = Duration::from_millis(500);
         loop {
+            if pause.is_cancelled() {
+                // Paused (or the run stops). Even if resumed since, end here: the run loop starts
+                // a fresh drive, whose tokens have not fired.
+                break;
+            }
             let asset = match self.store.asset(id) {
                 Ok(Some(a)) if !a.state.is_terminal() => a,
                 _ => break,
@@ -191,7 +205,7 @@ impl Runner {
             let step = match asset.state {
                 AssetState::Added => self.probe(&asset).await,
                 AssetState::Probed | AssetState::Uploading => {
-                    self.upload(&asset, &cancel, &stop).await
+                    self.upload(&asset, &cancel, &pause).await
                 }
                 AssetState::Uploaded => self.submit(&asset).await,
                 AssetState::Submitted | AssetState::Transcoding => {
@@ -219,6 +233,7 @@ impl Runner {
                     tokio::select! {
                         () = stop.cancelled() => break,
                         () = cancel.cancelled() => {}
+                        () = pause.cancelled() => {}
                         () = tokio::time::sleep(wait) => {}
                     }
                     wait = (wait * 2).min(WAIT_MAX);
@@ -244,18 +259,30 @@ impl Runner {
         watcher.abort();
     }
 
-    /// Fires `cancel` when the asset is canceled in the database (by this or another process).
-    fn watch_for_cancel(&self, id: &str, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
+    /// Fires `cancel` when the asset is canceled in the database, `pause` when it is paused (by
+    /// this or another process). The step under way notices; the drive loop then reads the new
+    /// state and ends.
+    fn watch_for_cancel(
+        &self,
+        id: &str,
+        cancel: CancellationToken,
+        pause: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
         let store = self.store.clone();
         let id = id.to_owned();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(CANCEL_POLL).await;
-                if let Ok(Some(a)) = store.asset(&id) {
-                    if a.state == AssetState::Canceled {
+                match store.asset(&id) {
+                    Ok(Some(a)) if a.state == AssetState::Canceled => {
                         cancel.cancel();
                         return;
                     }
+                    Ok(Some(a)) if a.state == AssetState::Paused => {
+                        pause.cancel();
+                        return;
+                    }
+                    _ => {}
                 }
             }
         })
@@ -270,12 +297,13 @@ impl Runner {
         Ok(())
     }
 
-    /// `probed → uploading → uploaded`: plan the job, then the resumable upload.
+    /// `probed → uploading → uploaded`: plan the job, then the resumable upload. `pause` (the
+    /// user's pause or the run's stop) leaves the upload resumable from its confirmed parts.
     async fn upload(
         &self,
         asset: &AssetRecord,
         cancel: &CancellationToken,
-        stop: &CancellationToken,
+        pause: &CancellationToken,
     ) -> Result<(), StepError> {
         let key = format!("{INPUT_PREFIX}{}/{}", asset.id, asset.source_name);
         if asset.plan_json.is_none() {
@@ -312,7 +340,10 @@ impl Runner {
                 ))
             })?
             .len();
-        self.store.set_asset_uploading(&asset.id, size)?;
+        if !self.store.set_asset_uploading(&asset.id, size)? {
+            // Paused or canceled since it was read: the drive loop reads which, and stops.
+            return Ok(());
+        }
 
         let uploader = Uploader::new(
             self.backend.s3.clone(),
@@ -332,7 +363,7 @@ impl Runner {
             part_size_bytes: None,
         };
         let control = UploadControl {
-            pause: stop.child_token(),
+            pause: pause.child_token(),
             cancel: cancel.child_token(),
         };
         let (tx, mut rx) = tokio::sync::watch::channel(UploadProgress::default());
@@ -359,6 +390,7 @@ impl Runner {
             }
             Err(UploadError::Canceled) => Err(StepError::Canceled),
             Err(UploadError::Paused) if cancel.is_cancelled() => Err(StepError::Canceled),
+            // The user's pause or the run's stop: the asset keeps its state (paused or uploading).
             Err(UploadError::Paused) => Err(StepError::Stopped),
             Err(e @ UploadError::Offline { .. }) => Err(StepError::Wait { why: e.to_string(), offline: true }),
             Err(e) => {
@@ -484,13 +516,19 @@ impl Runner {
             SubmitMode::WatchFolder => {
                 // Jobs created before the upload finished cannot be for it (a minute of slack for
                 // clock skew between this machine and the service).
-                let since_s = asset.updated_at_ms / 1000 - 60;
+                // When the source arrived: its upload's completion, not the asset's last update,
+                // which a pause and resume (or a wait) move on past the job's creation.
+                let uploaded_at_ms = asset
+                    .upload_id
+                    .and_then(|u| self.store.upload(u).ok().flatten())
+                    .map_or(asset.updated_at_ms, |u| u.updated_at_ms);
+                let since_s = uploaded_at_ms / 1000 - 60;
                 match jobs::find_job_by_input(&self.backend.mediaconvert, &input_url, since_s, 5).await? {
                     Some(job) => {
                         self.store.set_asset_submitted(&asset.id, &job.id)?;
                         Ok(())
                     }
-                    None if super::store::now_ms() - asset.updated_at_ms > WATCH_FOLDER_JOB_TIMEOUT.as_millis() as i64 => {
+                    None if super::store::now_ms() - uploaded_at_ms > WATCH_FOLDER_JOB_TIMEOUT.as_millis() as i64 => {
                         Err(StepError::Failed(PipelineError::new(
                             FailureKind::NotFound,
                             format!(

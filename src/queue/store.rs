@@ -12,6 +12,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/001_uploads.sql")),
     M::up(include_str!("migrations/002_assets.sql")),
     M::up(include_str!("migrations/003_asset_captions.sql")),
+    M::up(include_str!("migrations/004_asset_paused.sql")),
 ];
 
 /// How long a writer waits for another process (CLI vs app) holding the write lock.

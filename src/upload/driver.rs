@@ -160,6 +160,12 @@ impl Uploader {
             }
             None => self.insert_record(req, &file_path, &identity, opts)?,
         };
+        if record.state == UploadState::Paused {
+            // Resumed: under way again (the confirmed parts below are what it continues from).
+            self.store
+                .set_upload_state(record.id, UploadState::Active, None, None)?;
+            record.state = UploadState::Active;
+        }
         *current = Some(record.clone());
         let plan = PartPlan::new(record.file_size_bytes, record.part_size_bytes);
 

@@ -23,6 +23,17 @@ export const commands = {
 	retryAsset: (id: string) => typedError<AssetState, AppError>(__TAURI_INVOKE("retry_asset", { id })),
 	/**  Cancels an unfinished asset: the runner stops its upload or cancels its job. */
 	cancelAsset: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("cancel_asset", { id })),
+	/**
+	 *  Pauses an asset whose transcode job is not submitted yet: the runner stops its upload within
+	 *  a second, keeping the parts sent. Once the job is submitted it fails with `not_pausable`
+	 *  (MediaConvert jobs cannot be paused: cancel instead).
+	 */
+	pauseAsset: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("pause_asset", { id })),
+	/**
+	 *  Resumes a paused asset; returns the state it goes back to (an upload continues from the
+	 *  parts already sent).
+	 */
+	resumeAsset: (id: string) => typedError<AssetState, AppError>(__TAURI_INVOKE("resume_asset", { id })),
 	/**  Forgets a complete, failed or canceled asset and its poster (outputs stay where they are). */
 	removeAsset: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("remove_asset", { id })),
 	/**  Who runs the queue and whether the backend is reachable (then `QueueStatusChanged` events). */
@@ -93,7 +104,7 @@ export type AppInfo = {
 /**  Which assets `list_assets` returns. */
 export type AssetFilter = "all" | 
 /**  Not yet complete, failed or canceled. */
-"active" | "complete" | "failed" | "canceled";
+"active" | "complete" | "failed" | "canceled" | "paused";
 
 /**  One asset of the queue. */
 export type AssetRecord = {
@@ -121,10 +132,17 @@ export type AssetRecord = {
 	failed_stage: string | null,
 	created_at_ms: number,
 	updated_at_ms: number,
+	/**  The state a paused asset was paused in, and resumes to; `None` unless paused. */
+	paused_from: AssetState | null,
 };
 
 /**  Where an asset stands. The order is the pipeline's. */
-export type AssetState = "added" | "probed" | "uploading" | "uploaded" | "submitted" | "transcoding" | "complete" | "failed" | "canceled";
+export type AssetState = "added" | "probed" | "uploading" | "uploaded" | "submitted" | "transcoding" | "complete" | "failed" | "canceled" | 
+/**
+ *  Held by the user before its MediaConvert job exists; `resume` returns it to
+ *  [`AssetRecord::paused_from`]. Still in flight (not terminal), but no runner touches it.
+ */
+"paused";
 
 /**  One asset as the library shows it. */
 export type AssetView = {

@@ -55,6 +55,11 @@ enum Command {
     Retry(queue_cmd::IdArgs),
     /// Cancel an asset: its upload or its job stops.
     Cancel(queue_cmd::IdArgs),
+    /// Pause an asset before its transcode job is submitted: its upload stops, keeping the parts
+    /// already sent.
+    Pause(queue_cmd::IdArgs),
+    /// Resume a paused asset where it was paused (an upload continues from its sent parts).
+    Resume(queue_cmd::IdArgs),
     /// Show or change the settings (profile: local or AWS, buckets, role, preset, limits).
     Settings(queue_cmd::SettingsArgs),
     /// MediaConvert job templates: list, show, import.
@@ -108,6 +113,8 @@ fn main() -> ExitCode {
             Command::Status => queue_cmd::status(cli.json, data_dir).await,
             Command::Retry(args) => queue_cmd::retry(args, cli.json, data_dir).await,
             Command::Cancel(args) => queue_cmd::cancel(args, cli.json, data_dir).await,
+            Command::Pause(args) => queue_cmd::pause(args, cli.json, data_dir).await,
+            Command::Resume(args) => queue_cmd::resume(args, cli.json, data_dir).await,
             Command::Settings(args) => queue_cmd::settings(args, cli.json, data_dir).await,
             Command::Presets(args) => presets_cmd::run(args, cli.json, data_dir).await,
             Command::Plan(args) => plan_cmd::run(args, cli.json, data_dir).await,

@@ -1,5 +1,5 @@
 //! The batch queue from the terminal: `add`, `run`, `process`, `status`, `retry`, `cancel`,
-//! and `settings`.
+//! `pause`, `resume` and `settings`.
 
 use std::collections::HashSet;
 use std::io::IsTerminal as _;
@@ -12,7 +12,10 @@ use anyhow::Context as _;
 use vodstudio::config::{Backend, Profile, Settings};
 use vodstudio::local::LocalHost;
 use vodstudio::queue::runner::{RunOptions, RunSummary, Runner};
-use vodstudio::queue::{add_paths, AddOutcome, AddResult, AssetRecord, AssetState, DesktopNotifier, RunLock, Store};
+use vodstudio::queue::{
+    add_paths, AddOutcome, AddResult, AssetRecord, AssetState, DesktopNotifier, PauseError,
+    RunLock, Store,
+};
 
 use crate::output;
 
@@ -155,10 +158,18 @@ fn finish(summary: RunSummary, json: bool) -> anyhow::Result<ExitCode> {
         output::print_json(&summary)?;
     } else {
         eprintln!(
-            "{} complete, {} failed, {} canceled{}",
+            "{} complete, {} failed, {} canceled{}{}",
             summary.complete,
             summary.failed,
             summary.canceled,
+            if summary.paused > 0 {
+                format!(
+                    ", {} paused (`vodstudio resume ID` continues)",
+                    summary.paused
+                )
+            } else {
+                String::new()
+            },
             if summary.unfinished > 0 {
                 format!(", {} left for the next run", summary.unfinished)
             } else {
@@ -237,13 +248,18 @@ async fn follow(
             .into_iter()
             .filter(|a| only.as_ref().is_none_or(|o| o.contains(&a.id)))
             .collect();
-        if assets.iter().all(|a| a.state.is_terminal()) {
+        // A paused asset waits for the user, not for the other process.
+        if assets
+            .iter()
+            .all(|a| a.state.is_terminal() || a.state == AssetState::Paused)
+        {
             view.done();
             let count = |s: AssetState| assets.iter().filter(|a| a.state == s).count();
             return Ok(RunSummary {
                 complete: count(AssetState::Complete),
                 failed: count(AssetState::Failed),
                 canceled: count(AssetState::Canceled),
+                paused: count(AssetState::Paused),
                 unfinished: 0,
             });
         }
@@ -336,6 +352,11 @@ fn fraction(a: &AssetRecord) -> f64 {
     match a.state {
         AssetState::Added | AssetState::Probed => 0.0,
         AssetState::Uploading => upload * 0.5,
+        AssetState::Paused => match a.paused_from {
+            Some(AssetState::Uploading) => upload * 0.5,
+            Some(AssetState::Uploaded) => 0.5,
+            _ => 0.0,
+        },
         AssetState::Uploaded | AssetState::Submitted => 0.5,
         AssetState::Transcoding => 0.5 + a.job_percent.unwrap_or(0.0) / 200.0,
         _ => 1.0,
@@ -364,6 +385,15 @@ fn describe(a: &AssetRecord) -> String {
             "failed: {}",
             a.error_message.as_deref().unwrap_or("unknown error")
         ),
+        AssetState::Paused => match a.paused_from {
+            Some(AssetState::Uploading) if a.bytes_total > 0 => format!(
+                "paused while uploading, {:.0}% of {} sent",
+                a.bytes_done as f64 * 100.0 / a.bytes_total as f64,
+                output::bytes(a.bytes_total)
+            ),
+            Some(from) => format!("paused ({from})"),
+            None => "paused".to_owned(),
+        },
         s => s.to_string(),
     };
     let waiting = a
@@ -429,9 +459,70 @@ pub async fn retry(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resul
     }
 }
 
+/// A pause or resume refused: the reason on stderr, and with `--json` also `{ "error": { kind,
+/// message } }` on stdout for scripts.
+fn pause_failed(e: &PauseError, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        output::print_json(
+            &serde_json::json!({ "error": { "kind": e.kind(), "message": e.to_string() } }),
+        )?;
+    }
+    Ok(output::fail(&e.to_string()))
+}
+
+pub async fn pause(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
+    let store = Store::open_in(&data_dir)?;
+    let asset = store.find_asset(&args.id)?;
+    match store.pause_asset(&asset.id) {
+        Ok(rec) => {
+            if json {
+                output::print_json(
+                    &serde_json::json!({ "id": rec.id, "state": rec.state, "paused_from": rec.paused_from }),
+                )?;
+            } else {
+                println!(
+                    "paused {} ({}) in {}; a running queue stops its upload within a second, keeping the parts sent; `vodstudio resume {}` continues",
+                    rec.id,
+                    rec.source_name,
+                    rec.paused_from.map_or("?", AssetState::as_str),
+                    rec.id
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => pause_failed(&e, json),
+    }
+}
+
+pub async fn resume(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
+    let store = Store::open_in(&data_dir)?;
+    let asset = store.find_asset(&args.id)?;
+    match store.resume_asset(&asset.id) {
+        Ok(rec) => {
+            if json {
+                output::print_json(&serde_json::json!({ "id": rec.id, "state": rec.state }))?;
+            } else {
+                println!(
+                    "{} goes back to {}; `vodstudio run` picks it up",
+                    rec.id, rec.state
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => pause_failed(&e, json),
+    }
+}
+
 pub async fn cancel(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
     let store = Store::open_in(&data_dir)?;
     let asset = store.find_asset(&args.id)?;
+    // Found before the cancel marks it canceled: the asset links its upload only once complete.
+    let unfinished_upload = match asset.state {
+        AssetState::Uploading | AssetState::Paused => {
+            store.unfinished_upload_of(&asset)?.map(|u| u.id)
+        }
+        _ => None,
+    };
     if !store.set_asset_canceled(&asset.id)? {
         return Ok(output::fail(&format!(
             "{} is already {}",
@@ -441,7 +532,11 @@ pub async fn cancel(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resu
     // A running queue notices within a second and cancels the upload or the job itself; with no
     // queue running, do it here.
     let lock = RunLock::try_acquire(&data_dir)?;
-    if lock.is_some() && (asset.job_id.is_some() || asset.upload_id.is_some()) {
+    let upload = asset
+        .upload_id
+        .filter(|_| asset.state == AssetState::Uploading)
+        .or(unfinished_upload);
+    if lock.is_some() && (asset.job_id.is_some() || upload.is_some()) {
         let settings = Settings::load(&data_dir)?;
         let (backend, local) = connect(&settings, &data_dir).await?;
         if let Some(job) = &asset.job_id {
@@ -451,7 +546,7 @@ pub async fn cancel(args: IdArgs, json: bool, data_dir: PathBuf) -> anyhow::Resu
                 );
             }
         }
-        if let (Some(up), AssetState::Uploading) = (asset.upload_id, asset.state) {
+        if let Some(up) = upload {
             let uploader = vodstudio::upload::Uploader::new(
                 backend.s3.clone(),
                 store.clone(),

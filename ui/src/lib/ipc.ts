@@ -50,6 +50,16 @@ export function cancelAsset(id: string): Promise<Outcome<null>> {
   return settleResult(() => commands.cancelAsset(id));
 }
 
+/** Pauses an asset before its job is submitted (`not_pausable` after: cancel instead). */
+export function pauseAsset(id: string): Promise<Outcome<null>> {
+  return settleResult(() => commands.pauseAsset(id));
+}
+
+/** Resumes a paused asset; resolves to the state it goes back to. */
+export function resumeAsset(id: string): Promise<Outcome<AssetState>> {
+  return settleResult(() => commands.resumeAsset(id));
+}
+
 export function removeAsset(id: string): Promise<Outcome<null>> {
   return settleResult(() => commands.removeAsset(id));
 }

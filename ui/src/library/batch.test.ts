@@ -9,7 +9,7 @@ function view(id: string, state: AssetState, bytes_done = 0): AssetView {
       preset: "web", state, thumbnail_path: null, input_bucket: null, input_key: null, upload_id: null,
       bytes_done, bytes_total: 100, job_attempt: 0, job_id: null, job_status: null, job_phase: null,
       job_percent: null, waiting: null, error_kind: null, error_message: null, failed_stage: null,
-      created_at_ms: 0, updated_at_ms: bytes_done,
+      created_at_ms: 0, updated_at_ms: bytes_done, paused_from: null,
     },
     media: null,
     upload: null,

@@ -8,7 +8,7 @@ describe("matchesFilter", () => {
     expect(matchesFilter("all", "canceled")).toBe(true);
   });
   it("takes every unfinished state as in progress", () => {
-    for (const s of ["added", "probed", "uploading", "uploaded", "submitted", "transcoding"] as AssetState[]) {
+    for (const s of ["added", "probed", "uploading", "uploaded", "submitted", "transcoding", "paused"] as AssetState[]) {
       expect(matchesFilter("active", s)).toBe(true);
     }
     expect(matchesFilter("active", "complete")).toBe(false);
@@ -18,12 +18,16 @@ describe("matchesFilter", () => {
     expect(matchesFilter("failed", "canceled")).toBe(false);
     expect(matchesFilter("complete", "transcoding")).toBe(false);
   });
+  it("has a paused filter that shows only paused assets", () => {
+    expect(matchesFilter("paused", "paused")).toBe(true);
+    expect(matchesFilter("paused", "uploading")).toBe(false);
+  });
 });
 
 describe("countByFilter", () => {
   it("counts each asset under all and its own filter", () => {
-    const counts = countByFilter(["uploading", "complete", "failed", "failed"]);
-    expect(counts).toEqual({ all: 4, active: 1, complete: 1, failed: 2, canceled: 0 });
+    const counts = countByFilter(["uploading", "complete", "failed", "failed", "paused"]);
+    expect(counts).toEqual({ all: 5, active: 2, complete: 1, failed: 2, canceled: 0, paused: 1 });
   });
 });
 
@@ -31,5 +35,6 @@ describe("isFinished", () => {
   it("knows the terminal states", () => {
     expect(isFinished("canceled")).toBe(true);
     expect(isFinished("submitted")).toBe(false);
+    expect(isFinished("paused")).toBe(false);
   });
 });

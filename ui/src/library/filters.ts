@@ -8,6 +8,7 @@ export const FILTERS: readonly { value: AssetFilter; label: string }[] = [
   { value: "complete", label: "Ready" },
   { value: "failed", label: "Failed" },
   { value: "canceled", label: "Canceled" },
+  { value: "paused", label: "Paused" },
 ];
 
 const FINISHED: readonly AssetState[] = ["complete", "failed", "canceled"];
@@ -31,7 +32,7 @@ export function matchesFilter(filter: AssetFilter, state: AssetState): boolean {
 
 /** How many assets each filter would show, for the counts on the filter bar. */
 export function countByFilter(states: Iterable<AssetState>): Record<AssetFilter, number> {
-  const counts: Record<AssetFilter, number> = { all: 0, active: 0, complete: 0, failed: 0, canceled: 0 };
+  const counts: Record<AssetFilter, number> = { all: 0, active: 0, complete: 0, failed: 0, canceled: 0, paused: 0 };
   for (const state of states) {
     for (const { value } of FILTERS) if (matchesFilter(value, state)) counts[value] += 1;
   }
