@@ -6,6 +6,7 @@ mod error;
 mod feed;
 mod models;
 mod preview_commands;
+mod probe;
 mod queue_commands;
 mod session;
 mod settings_commands;
@@ -82,10 +83,14 @@ pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>, data_dir: &Path, run_
     let state = AppState::new(env!("CARGO_PKG_VERSION").to_owned(), data_dir)?;
     tracing::info!(version = %state.info.version, libav = %state.info.libav, data_dir = %data_dir.display(), "vodstudio starting");
     let thumbs = data_dir.join("thumbs");
+    let commands = specta.invoke_handler();
     Ok(builder
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
-        .invoke_handler(specta.invoke_handler())
+        .invoke_handler(move |invoke| {
+            probe::command(invoke.message.command());
+            commands(invoke)
+        })
         .setup(move |app| {
             specta.mount_events(app);
             // Posters reach the webview through the asset protocol, scoped to this one folder
@@ -129,6 +134,7 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 
 /// Starts the desktop app and blocks until its last window closes.
 pub fn run() {
+    probe::start();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
