@@ -18,18 +18,24 @@ scripts/setup.sh
 # (frontendDist = ui/dist) when the app crate compiles.
 (cd ui && npm run --silent build)
 
-# The Tauri CLI comes from ui/node_modules (@tauri-apps/cli, a prebuilt binary pinned to the
-# tauri crate's minor version); run from the repo root it finds src-tauri/tauri.conf.json.
+# The Tauri CLI (`cargo tauri`), the newest 2.x on crates.io. Built from crates.io
+# once: the npm package's prebuilt binaries are not all mirrored where these machines fetch from,
+# which breaks `npm ci` on the lockfile. Run from the repo root, it finds src-tauri/tauri.conf.json.
 # The bundler adds libwebkit2gtk-4.1-0, libgtk-3-0 and the appindicator library to the package's
 # Depends; tauri.conf.json adds the GStreamer plugins the player needs.
-tauri=ui/node_modules/.bin/tauri
+TAURI_CLI_VERSION=2.11.5
+if ! cargo install --list | grep -q "^tauri-cli v$TAURI_CLI_VERSION:"; then
+  echo "build-deb: installing tauri-cli $TAURI_CLI_VERSION (cargo install, once, several minutes)" >&2
+  CARGO_TARGET_DIR="$CARGO_TARGET_DIR/tauri-cli" cargo install --quiet --locked tauri-cli --version "$TAURI_CLI_VERSION"
+fi
+tauri="cargo tauri"
 log="$CARGO_TARGET_DIR/build-deb.log"
 mkdir -p "$CARGO_TARGET_DIR"
-"$tauri" build --no-bundle --ci 2>&1 | tee "$log"
+$tauri build --no-bundle --ci 2>&1 | tee "$log"
 # The release profile keeps line tables (backtraces in development): about 230 MB of the
 # binary's 285 MB. The package ships it without them (51 MB).
 strip --strip-debug "$CARGO_TARGET_DIR/release/vodstudio-app"
-"$tauri" bundle --bundles deb --ci 2>&1 | tee -a "$log"
+$tauri bundle --bundles deb --ci 2>&1 | tee -a "$log"
 
 # The CLI names the package <productName>_<version>_<arch>.deb; take the newest one.
 deb=$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb 2>/dev/null | head -n 1)
