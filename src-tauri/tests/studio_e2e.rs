@@ -281,6 +281,15 @@ async fn a_creator_adds_a_video_watches_it_complete_and_previews_every_rendition
         frame.clone().enter_frame().await.unwrap();
     }
 
+    // The whole clip plays, not only its first 6 s segment (WebKitGTK dropped every segment
+    // after the first until the player kept its parser state across abort()).
+    let duration = js(&client, "return document.querySelector('[data-testid=video]').duration;").await;
+    let duration = duration.as_f64().unwrap();
+    assert!((duration - 10.0).abs() < 0.5, "HLS duration {duration} s for a 10 s clip");
+    js(&client, "document.querySelector('[data-testid=video]').currentTime = 7; return 1;").await;
+    let s = plays(&client, "HLS past its first segment", 1.0, None).await;
+    assert!(s["t"].as_f64().unwrap() > 8.0, "{s}");
+
     // DASH plays too.
     client.find(Locator::Css("button[data-format=dash]")).await.unwrap().click().await.unwrap();
     until(&client, "the DASH renditions", Duration::from_secs(30),

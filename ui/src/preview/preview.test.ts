@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseLink } from "./api";
+import { keepParserStateAcrossAbort } from "./webkitgtk";
 import { cannotPlay, detectEngine, explainPlayerError, missingCodec, REQUIRED_TYPES } from "./messages";
 import { groupOutputs, kindOf } from "./outputs";
 import { formatBitrate, toRenditions, type VariantLike } from "./renditions";
@@ -102,6 +103,25 @@ describe("playback engine", () => {
     expect(cannotPlay(gst)).toMatch(/gstreamer1\.0-libav/);
     expect(explainPlayerError({ code: 4032 }, gst)).toMatch(/gstreamer1\.0-plugins-bad.*4032/);
     expect(explainPlayerError({ code: 3016 }, detectEngine(chromium))).toMatch(/cannot decode/);
+  });
+});
+
+describe("WebKitGTK abort shim", () => {
+  it("skips abort() when nothing is being appended and keeps it otherwise", () => {
+    const calls: string[] = [];
+    class FakeBuffer {
+      updating = false;
+      abort(): void {
+        calls.push(`abort updating=${String(this.updating)}`);
+      }
+    }
+    keepParserStateAcrossAbort(FakeBuffer.prototype);
+    const sb = new FakeBuffer();
+    sb.abort();
+    expect(calls).toEqual([]);
+    sb.updating = true;
+    sb.abort();
+    expect(calls).toEqual(["abort updating=true"]);
   });
 });
 
