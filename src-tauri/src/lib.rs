@@ -125,7 +125,31 @@ fn start_session<R: Runtime>(app: &mut tauri::App<R>) {
     if let Err(e) = tray::install(app) {
         tracing::warn!("no tray icon ({e}): closing the window quits");
     }
+    quit_on_signals(app.handle().clone());
 }
+
+/// SIGTERM (logout, `kill`, a service manager) and SIGINT (Ctrl-C where the app was started) quit
+/// like the tray's Quit: the queue stops cleanly first (see `on_run_event`) instead of the process
+/// dying mid-request.
+#[cfg(unix)]
+fn quit_on_signals<R: Runtime>(app: tauri::AppHandle<R>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    tauri::async_runtime::spawn(async move {
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            tracing::warn!("cannot watch SIGTERM/SIGINT: they end the app without stopping the queue first");
+            return;
+        };
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!("{name}: stopping the queue, then quitting");
+        app.exit(0);
+    });
+}
+
+#[cfg(not(unix))]
+fn quit_on_signals<R: Runtime>(_app: tauri::AppHandle<R>) {}
 
 /// The app's context from tauri.conf.json, capabilities/ and the built UI (ui/dist, embedded).
 pub fn context<R: Runtime>() -> tauri::Context<R> {

@@ -1,10 +1,19 @@
-//! Closing the window while the queue runs hides it to a tray icon and keeps working; the tray's
-//! menu shows the window again or quits (which stops the queue cleanly). Where the desktop has
-//! no tray (no StatusNotifier/AppIndicator host), closing the window quits, as it would anyway.
+//! Closing the window while videos are on their way asks what to do: keep working in the tray
+//! (whose menu shows the window again or quits) or quit — which stops the queue cleanly (uploads
+//! pause at a part boundary, jobs keep running and are tracked on the next start). Where the
+//! desktop has no tray, the choice is quit or keep the window. With nothing in flight, closing
+//! quits. Asking, rather than always hiding, also covers desktops that accept a tray icon but
+//! never show it (GNOME without an AppIndicator extension): a hidden window there is lost.
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use std::sync::atomic::Ordering;
+
 use tauri::{App, AppHandle, Manager, Runtime, Window, WindowEvent};
+use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
+use vodstudio::queue::AssetState;
+
+use crate::state::AppState;
 
 /// Id of our one tray icon.
 const TRAY_ID: &str = "main";
@@ -40,14 +49,57 @@ fn show_main<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Hides the main window instead of closing it when there is a tray to bring it back from.
+/// Asks before the main window closes while videos are on their way (see the module docs).
 pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
-    if let WindowEvent::CloseRequested { api, .. } = event {
-        if window.label() == "main" && window.app_handle().tray_by_id(TRAY_ID).is_some() {
-            api.prevent_close();
-            if let Err(e) = window.hide() {
-                tracing::warn!("could not hide the window: {e}");
-            }
-        }
+    let WindowEvent::CloseRequested { api, .. } = event else { return };
+    let app = window.app_handle();
+    let state = app.state::<AppState>();
+    if window.label() != "main" || state.shutting_down.load(Ordering::SeqCst) {
+        return;
     }
+    let in_flight = match state.store.unfinished_assets() {
+        Ok(assets) => assets.iter().filter(|a| a.state != AssetState::Paused).count(),
+        Err(e) => {
+            tracing::warn!("cannot read the queue ({e}): asking before closing");
+            usize::MAX
+        }
+    };
+    if in_flight == 0 {
+        return;
+    }
+    api.prevent_close();
+    let what = match in_flight {
+        1 => "A video is still on its way (probing, uploading or transcoding).".to_owned(),
+        usize::MAX => "Videos may still be on their way.".to_owned(),
+        n => format!("{n} videos are still on their way (probing, uploading or transcoding)."),
+    };
+    let has_tray = app.tray_by_id(TRAY_ID).is_some();
+    let (message, ok, cancel) = if has_tray {
+        (
+            format!("{what}\n\nvodstudio can keep working from the tray, or quit now: uploads pause and resume next time, transcoding jobs keep running."),
+            "Keep working in the tray",
+            "Quit",
+        )
+    } else {
+        (
+            format!("{what}\n\nQuit now? Uploads pause and resume next time; transcoding jobs keep running."),
+            "Quit",
+            "Keep the window open",
+        )
+    };
+    let window = window.clone();
+    app.dialog()
+        .message(message)
+        .title("Close vodstudio?")
+        .kind(MessageDialogKind::Info)
+        .buttons(MessageDialogButtons::OkCancelCustom(ok.into(), cancel.into()))
+        .show(move |first| match (has_tray, first) {
+            (true, true) => {
+                if let Err(e) = window.hide() {
+                    tracing::warn!("could not hide the window: {e}");
+                }
+            }
+            (true, false) | (false, true) => window.app_handle().exit(0),
+            (false, false) => {}
+        });
 }

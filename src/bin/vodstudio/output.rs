@@ -8,10 +8,16 @@ pub fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Prints a value as pretty JSON on stdout.
+/// Prints a value as pretty JSON on stdout. When the reader has gone (`vodstudio status --json |
+/// head`), exits quietly as Unix tools do on SIGPIPE, instead of panicking in `println!`.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value)?;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => Ok(other?),
+    }
 }
 
 /// `1.2 GB`, `45.3 MB`, `812 kB`, `12 B` (decimal units, as file managers show them).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseLink } from "./api";
-import { keepParserStateAcrossAbort } from "./webkitgtk";
+import { isInitSegment, reappendInitAfterAbort } from "./webkitgtk";
 import { cannotPlay, detectEngine, explainPlayerError, missingCodec, REQUIRED_TYPES } from "./messages";
 import { groupOutputs, kindOf } from "./outputs";
 import { formatBitrate, toRenditions, type VariantLike } from "./renditions";
@@ -107,21 +107,64 @@ describe("playback engine", () => {
 });
 
 describe("WebKitGTK abort shim", () => {
-  it("skips abort() when nothing is being appended and keeps it otherwise", () => {
-    const calls: string[] = [];
-    class FakeBuffer {
+  const box = (type: string, n = 16) => {
+    const b = new Uint8Array(n);
+    b.set([0, 0, 0, n], 0);
+    b.set([...type].map((c) => c.charCodeAt(0)), 4);
+    return b;
+  };
+  it("tells init segments from media segments", () => {
+    expect(isInitSegment(box("ftyp"))).toBe(true);
+    expect(isInitSegment(box("moov"))).toBe(true);
+    expect(isInitSegment(box("moof"))).toBe(false);
+    expect(isInitSegment(box("styp"))).toBe(false);
+    expect(isInitSegment(new Uint8Array(3))).toBe(false);
+  });
+  it("re-appends the last init segment after abort(), hidden from the page", async () => {
+    const engine: string[] = [];
+    class FakeBuffer extends EventTarget {
       updating = false;
+      appendBuffer(data: BufferSource): void {
+        if (this.updating) throw new Error("InvalidStateError: still updating");
+        const u = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        engine.push(String.fromCharCode(...u.slice(4, 8)));
+        this.updating = true;
+        queueMicrotask(() => {
+          this.dispatchEvent(new Event("updatestart"));
+          this.updating = false;
+          this.dispatchEvent(new Event("update"));
+          this.dispatchEvent(new Event("updateend"));
+        });
+      }
       abort(): void {
-        calls.push(`abort updating=${String(this.updating)}`);
+        engine.push("abort");
       }
     }
-    keepParserStateAcrossAbort(FakeBuffer.prototype);
-    const sb = new FakeBuffer();
+    class FakeSource {
+      addSourceBuffer(): FakeBuffer {
+        return new FakeBuffer();
+      }
+    }
+    reappendInitAfterAbort(
+      FakeSource as unknown as { prototype: { addSourceBuffer(type: string): SourceBuffer } },
+      FakeBuffer as unknown as { prototype: SourceBuffer },
+    );
+    const sb = new FakeSource().addSourceBuffer() as unknown as FakeBuffer;
+    let seen = 0;
+    sb.addEventListener("updateend", () => (seen += 1));
+    const appended = async (data: Uint8Array<ArrayBuffer>) => {
+      const before = seen;
+      sb.appendBuffer(data);
+      for (let i = 0; i < 20 && seen === before; i++) await Promise.resolve();
+      expect(sb.updating).toBe(false);
+    };
+    await appended(box("ftyp"));
+    await appended(box("moof"));
     sb.abort();
-    expect(calls).toEqual([]);
-    sb.updating = true;
-    sb.abort();
-    expect(calls).toEqual(["abort updating=true"]);
+    await appended(box("moof"));
+    await appended(box("moof"));
+    expect(engine).toEqual(["ftyp", "moof", "abort", "ftyp", "moof", "moof"]);
+    expect(seen).toBe(4);
   });
 });
 
