@@ -366,7 +366,7 @@ async fn a_creator_adds_a_video_watches_it_complete_and_previews_every_rendition
         .await
         .unwrap();
     play.click().await.unwrap();
-    // WebKitGTK's GStreamer pipeline has (about one start in six here) sat at 0:00 after the
+    // WebKitGTK's GStreamer pipeline has (once in 13 runs here) sat at 0:00 after the
     // first play. Pause and play again, as a creator would, saying so loudly; the second start
     // must play.
     let check = advanced(position(&client).await, 1.0, None);
