@@ -36,17 +36,10 @@ pub struct PreviewLink {
 }
 
 /// The running preview service, and the media bucket its tokens name.
+#[derive(Debug)]
 pub struct AppPreview {
     handle: PreviewHandle,
     media_bucket: String,
-}
-
-impl std::fmt::Debug for AppPreview {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppPreview")
-            .field("url", &self.handle.url())
-            .finish()
-    }
 }
 
 impl AppPreview {
@@ -69,27 +62,14 @@ pub async fn open_preview(state: State<'_, AppState>, id: String) -> Result<Prev
         });
     }
     let mut slot = state.preview.lock().await;
-    if slot.is_none() {
-        let local = state
-            .local_endpoints
-            .lock()
-            .map(|l| l.clone())
-            .unwrap_or_default();
-        *slot = Some(start(&state, local.as_ref()).await?);
-    }
-    let Some(preview) = slot.as_ref() else {
-        return Err(Error::PreviewUnavailable(
-            "the preview service stopped while starting".into(),
-        ));
+    let preview = match slot.take() {
+        Some(running) => slot.insert(running),
+        None => {
+            let local = state.local_endpoints.lock().map(|l| l.clone()).unwrap_or_default();
+            slot.insert(start(&state, local.as_ref()).await?)
+        }
     };
-    let source = asset.input_bucket.clone().zip(asset.input_key.clone());
-    let token = preview.handle.issue_token_with_source(
-        &asset.id,
-        &preview.media_bucket,
-        &format!("{}/", asset.id),
-        source,
-        APP_PREVIEW_TTL,
-    );
+    let token = preview.handle.issue_asset_token(&asset, &preview.media_bucket, APP_PREVIEW_TTL);
     let expires_at = SystemTime::now() + APP_PREVIEW_TTL;
     Ok(PreviewLink {
         url: preview.handle.player_url(&asset.id, &token),
@@ -113,17 +93,10 @@ async fn start(state: &AppState, local: Option<&LocalEndpoints>) -> Result<AppPr
         ));
     }
     let backend = Backend::connect(&settings, local).await?;
-    let for_links = settings.clone();
-    // Reading the CloudFront key touches the OS keyring, which blocks.
-    let links =
-        match tokio::task::spawn_blocking(move || LinkSigning::for_settings(&for_links)).await {
-            Ok(Ok(links)) => links,
-            Ok(Err(e)) => {
-                tracing::warn!("copied preview links are S3 presigned URLs, not CloudFront: {e}");
-                LinkSigning::default()
-            }
-            Err(e) => return Err(Error::worker("reading the CloudFront key", &e)),
-        };
+    let (links, fallback) = LinkSigning::for_settings_or_presigned(&settings).await;
+    if let Some(why) = fallback {
+        tracing::warn!("copied preview links are S3 presigned URLs, not CloudFront: {why}");
+    }
     let handle = PreviewService::start_with(
         backend.s3.clone(),
         PreviewConfig {

@@ -11,7 +11,6 @@ use std::sync::atomic::Ordering;
 
 use tauri::{App, AppHandle, Manager, Runtime, Window, WindowEvent};
 use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
-use vodstudio::queue::AssetState;
 
 use crate::state::AppState;
 
@@ -57,20 +56,17 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     if window.label() != "main" || state.shutting_down.load(Ordering::SeqCst) {
         return;
     }
-    let in_flight = match state.store.unfinished_assets() {
-        Ok(assets) => assets.iter().filter(|a| a.state != AssetState::Paused).count(),
-        Err(e) => {
-            tracing::warn!("cannot read the queue ({e}): asking before closing");
-            usize::MAX
-        }
-    };
+    let in_flight = state.store.active_asset_count().unwrap_or_else(|e| {
+        tracing::warn!("cannot read the queue ({e}): asking before closing");
+        u64::MAX
+    });
     if in_flight == 0 {
         return;
     }
     api.prevent_close();
     let what = match in_flight {
         1 => "A video is still on its way (probing, uploading or transcoding).".to_owned(),
-        usize::MAX => "Videos may still be on their way.".to_owned(),
+        u64::MAX => "Videos may still be on their way.".to_owned(),
         n => format!("{n} videos are still on their way (probing, uploading or transcoding)."),
     };
     let has_tray = app.tray_by_id(TRAY_ID).is_some();

@@ -6,43 +6,14 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{app, app_in, invoke, main_window};
 use serde_json::{json, Value};
 use tauri::WebviewWindowBuilder;
 
-/// A 2 s 320x240 H.264 + AAC clip, made with ffmpeg's lavfi sources.
+/// A 2 s 320x240 H.264 + AAC clip.
 fn make_clip(dir: &Path) -> PathBuf {
-    let path = dir.join("clip.mp4");
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25:duration=2",
-        ])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000:duration=2",
-        ])
-        .args([
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-        ])
-        .arg(&path)
-        .status()
-        .expect("run ffmpeg");
-    assert!(status.success(), "ffmpeg failed to make the test clip");
-    path
+    common::make_clip(dir, "clip.mp4", "320x240", 25, 2)
 }
 
 #[test]

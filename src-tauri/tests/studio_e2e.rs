@@ -14,6 +14,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
@@ -72,35 +74,7 @@ fn free_port() -> u16 {
 
 /// A 10 s 1280x720 H.264/AAC clip: the web ladder keeps its 720p, 540p and 360p rungs.
 fn make_clip(dir: &Path) -> PathBuf {
-    let path = dir.join("studio-e2e.mp4");
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=1280x720:rate=30:duration=10",
-        ])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000:duration=10",
-        ])
-        .args([
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-        ])
-        .arg(&path)
-        .status()
-        .expect("run ffmpeg");
-    assert!(status.success(), "ffmpeg could not make the test clip");
-    path
+    common::make_clip(dir, "studio-e2e.mp4", "1280x720", 30, 10)
 }
 
 /// An X server on a display it picks itself (`-displayfd`), so parallel runs never collide.

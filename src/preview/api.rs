@@ -65,6 +65,18 @@ impl LinkSigning {
             ttl: Duration::from_secs(PREVIEW_LINK_TTL_S),
         })
     }
+
+    /// [`LinkSigning::for_settings`] off the async runtime, falling back to S3 presigned links
+    /// when CloudFront cannot sign; the second value says why it fell back (for the caller to
+    /// tell the user).
+    pub async fn for_settings_or_presigned(settings: &Settings) -> (Self, Option<String>) {
+        let settings = settings.clone();
+        match tokio::task::spawn_blocking(move || Self::for_settings(&settings)).await {
+            Ok(Ok(links)) => (links, None),
+            Ok(Err(e)) => (Self::default(), Some(e.to_string())),
+            Err(e) => (Self::default(), Some(format!("reading the CloudFront key failed: {e}"))),
+        }
+    }
 }
 
 impl Default for LinkSigning {

@@ -23,6 +23,7 @@ use super::player::{self, PlayerFiles};
 use super::rewrite::{rewrite_dash, rewrite_hls, ResolvedUri};
 use super::tokens::{Grant, PreviewToken, TokenStore};
 use super::PREVIEW_SHUTDOWN_GRACE_MS;
+use crate::queue::AssetRecord;
 
 /// The characters `url` percent-encodes in a path, so keys we encode compare equal to paths it
 /// resolves.
@@ -162,6 +163,24 @@ impl PreviewHandle {
         self.state
             .tokens
             .issue_with_source(asset_id, bucket, prefix, source, ttl)
+    }
+
+    /// A token for a queued asset: its outputs under `s3://<media_bucket>/<id>/` (where the
+    /// planner puts them) and its uploaded source, for `ttl`.
+    pub fn issue_asset_token(
+        &self,
+        asset: &AssetRecord,
+        media_bucket: &str,
+        ttl: Duration,
+    ) -> PreviewToken {
+        let source = asset.input_bucket.clone().zip(asset.input_key.clone());
+        self.issue_token_with_source(
+            &asset.id,
+            media_bucket,
+            &format!("{}/", asset.id),
+            source,
+            ttl,
+        )
     }
 
     /// The player page for `asset_id` with `token` (in the URL fragment, so it never reaches a

@@ -142,6 +142,9 @@ pub struct AssetRecord {
     pub paused_from: Option<AssetState>,
 }
 
+/// The states with work left for the runner.
+const ACTIVE: &str = "state NOT IN ('complete', 'failed', 'canceled', 'paused')";
+
 const COLUMNS: &str = "id, source_path, source_name, size_bytes, mtime_ns, preset, state, probe_json, \
     thumbnail_path, plan_json, input_bucket, input_key, upload_id, bytes_done, bytes_total, job_attempt, \
     job_id, job_status, job_phase, job_percent, outputs_json, waiting, error_kind, error_message, \
@@ -395,16 +398,24 @@ impl Store {
         rows.into_iter().map(finish).collect()
     }
 
-    /// Assets not yet complete, failed or canceled, oldest first.
-    pub fn unfinished_assets(&self) -> Result<Vec<AssetRecord>, StoreError> {
+    /// Assets the runner has work for: not finished (complete, failed, canceled) and not paused
+    /// (a paused asset waits for the user), oldest first.
+    pub fn active_assets(&self) -> Result<Vec<AssetRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM assets WHERE state NOT IN ('complete', 'failed', 'canceled') ORDER BY created_at_ms, id"
+            "SELECT {COLUMNS} FROM assets WHERE {ACTIVE} ORDER BY created_at_ms, id"
         ))?;
         let rows = stmt
             .query_map([], from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(finish).collect()
+    }
+
+    /// How many [`Store::active_assets`] there are (closing the app asks while any are).
+    pub fn active_asset_count(&self) -> Result<u64, StoreError> {
+        let conn = self.conn();
+        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM assets WHERE {ACTIVE}"), [], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
     }
 
     /// Runs `UPDATE assets SET <set> WHERE id = ? AND state IN (<from>)`; true when it applied.

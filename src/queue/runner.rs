@@ -132,9 +132,8 @@ impl Runner {
             // assets is done.
             let pending: Vec<AssetRecord> = self
                 .store
-                .unfinished_assets()?
+                .active_assets()?
                 .into_iter()
-                .filter(|a| a.state != AssetState::Paused)
                 .filter(|a| opts.only.as_ref().is_none_or(|only| only.contains(&a.id)))
                 .collect();
             for asset in &pending {

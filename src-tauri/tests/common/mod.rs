@@ -3,7 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::Value;
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -59,4 +60,20 @@ pub fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Re
         body.deserialize::<Value>()
             .expect("commands answer with JSON")
     })
+}
+
+/// A `seconds` s H.264 + AAC clip of `size` at `fps` in `dir`, made with ffmpeg's lavfi sources.
+pub fn make_clip(dir: &Path, name: &str, size: &str, fps: u32, seconds: u32) -> PathBuf {
+    let path = dir.join(name);
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={size}:rate={fps}:duration={seconds}"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:sample_rate=48000:duration={seconds}"))
+        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
+        .arg(&path)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg failed to make the test clip {name}");
+    path
 }

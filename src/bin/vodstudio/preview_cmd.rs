@@ -64,18 +64,10 @@ pub async fn run(args: Args, json: bool, data_dir: PathBuf) -> anyhow::Result<Ex
             PlayerFiles::embedded()
         }
     };
-    let for_links = settings.clone();
-    let links = match tokio::task::spawn_blocking(move || LinkSigning::for_settings(&for_links))
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r.map_err(|e| e.to_string()))
-    {
-        Ok(links) => links,
-        Err(why) => {
-            eprintln!("note: copied links are S3 presigned URLs, not CloudFront: {why}");
-            LinkSigning::default()
-        }
-    };
+    let (links, fallback) = LinkSigning::for_settings_or_presigned(&settings).await;
+    if let Some(why) = fallback {
+        eprintln!("note: copied links are S3 presigned URLs, not CloudFront: {why}");
+    }
     let service = PreviewService::start_with(
         backend.s3.clone(),
         PreviewConfig {
@@ -86,14 +78,7 @@ pub async fn run(args: Args, json: bool, data_dir: PathBuf) -> anyhow::Result<Ex
         },
     )
     .await?;
-    let source = asset.input_bucket.clone().zip(asset.input_key.clone());
-    let token = service.issue_token_with_source(
-        &asset.id,
-        &backend.media_bucket,
-        &format!("{}/", asset.id),
-        source,
-        args.ttl,
-    );
+    let token = service.issue_asset_token(&asset, &backend.media_bucket, args.ttl);
     let url = service.player_url(&asset.id, &token);
     let expires_at = SystemTime::now() + args.ttl;
     let ready_ms = started.elapsed().as_millis();
